@@ -1,0 +1,17 @@
+import { currentFrame } from './run-context';
+import { emittingEvent } from './sink/emitting-event';
+
+/**
+ * A pino `mixin` that adds `run_id` and `trace_id` to every log line written
+ * inside a run, so the application's own logs correlate with the run.
+ *
+ * @example
+ * LoggerModule.forRoot({ pinoHttp: { mixin: agentLogMixin } })
+ */
+export function agentLogMixin(): object {
+  // A fresh object every time: pino's default merge strategy assigns the
+  // line's own fields into whatever the mixin returns.
+  if (emittingEvent.active) return {};
+  const run = currentFrame()?.run;
+  return run ? { run_id: run.runId, trace_id: run.traceId } : {};
+}

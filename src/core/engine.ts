@@ -1,0 +1,104 @@
+import { createHasher, type Hasher, type HashResult } from './hashing/hasher';
+import { createScrubber, type Scrubber, type ScrubberOptions } from './redaction/scrubber';
+import { registry } from './registry';
+import type { ForcedEnd, Run } from './run';
+import type { EventSink } from './sink/event-sink';
+import { extractTokenUsage, type UsageExtractor } from './token-usage';
+
+/** Everything the engine needs, already validated by the adapter. */
+export interface EngineConfig {
+  sink: EventSink;
+  maxSteps?: number;
+  timeoutMs?: number;
+  hashSecret?: string | Buffer;
+  hashMaxBytes?: number;
+  hashResults?: boolean;
+  errorMessages?: ScrubberOptions;
+  tokenUsage?: UsageExtractor;
+}
+
+/**
+ * The configured engine: what runs and steps read their settings from, and the
+ * set of runs in flight (so shutdown can close them). One is installed per
+ * process; decorated methods find it through the registry at call time and
+ * simply call through when there is none.
+ */
+export class Engine {
+  readonly sink: EventSink;
+  readonly maxSteps?: number;
+  readonly timeoutMs?: number;
+  readonly hashResults: boolean;
+  readonly scrub: Scrubber;
+  readonly tokenUsage: UsageExtractor;
+  private readonly hasher: Hasher;
+  private readonly inFlight = new Set<Run>();
+  private droppedEvents = 0;
+  private reportedDrop = false;
+
+  constructor(config: EngineConfig) {
+    this.sink = config.sink;
+    this.maxSteps = config.maxSteps;
+    this.timeoutMs = config.timeoutMs;
+    this.hashResults = config.hashResults ?? true;
+    this.hasher = createHasher({ secret: config.hashSecret, maxBytes: config.hashMaxBytes });
+    this.scrub = createScrubber(config.errorMessages);
+    this.tokenUsage = config.tokenUsage ?? extractTokenUsage;
+  }
+
+  hash(value: unknown): HashResult {
+    return this.hasher(value);
+  }
+
+  track(run: Run): void {
+    this.inFlight.add(run);
+  }
+
+  untrack(run: Run): void {
+    this.inFlight.delete(run);
+  }
+
+  get runsInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  get droppedCount(): number {
+    return this.droppedEvents;
+  }
+
+  /**
+   * Counts an event the sink could not take (or a fault in our own code) and
+   * says so once per process, never on every event: a logging failure must
+   * not flood the very logs that are failing, nor reach the application.
+   */
+  dropped(err: unknown): void {
+    this.droppedEvents += 1;
+    if (this.reportedDrop) return;
+    this.reportedDrop = true;
+    try {
+      const reason = err instanceof Error ? err.name : typeof err;
+      process.emitWarning(`nestjs-agent-logging: an event could not be written (${reason}); further failures are only counted`, {
+        code: 'AGENT_LOGGING_DROPPED',
+      });
+    } catch {
+      // nothing left to tell
+    }
+  }
+
+  /** Ends every run in flight, e.g. with `shutdown` when the process stops. */
+  endAll(reason: ForcedEnd): void {
+    for (const run of [...this.inFlight]) run.forceEnd(reason);
+  }
+
+  /** Makes this the process's engine. */
+  install(): void {
+    registry.engine = this;
+  }
+
+  /** Removes this engine if it is still the installed one; decorated code then calls straight through. */
+  uninstall(): void {
+    if (registry.engine === this) registry.engine = undefined;
+  }
+}
+
+/** The installed engine, if any. */
+export const installedEngine = (): Engine | undefined => registry.engine as Engine | undefined;

@@ -1,0 +1,127 @@
+/**
+ * The event schema, `agent-log/1`: one JSON line per event. This file is the
+ * contract between the writer (the engine) and every reader (the inspector,
+ * pipelines), so it holds types only and imports nothing.
+ */
+
+export const SCHEMA_VERSION = 'agent-log/1';
+
+export type AgentEventName =
+  | 'run_started'
+  | 'agent_step'
+  | 'tool_call'
+  | 'tool_result'
+  | 'llm_result'
+  | 'run_finished';
+
+/** Why a run ended. Codes may also set a reason of their own (any short snake_case string). */
+export type StopReason =
+  | 'completed'
+  | 'max_steps'
+  | 'tool_error'
+  | 'step_error'
+  | 'error'
+  | 'cancelled'
+  | 'timeout'
+  | 'shutdown'
+  | (string & {});
+
+export type StepStatus = 'ok' | 'error' | 'cancelled';
+export type StepType = 'tool_call' | 'llm_call';
+
+export interface TokenUsage {
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  cache_read_tokens?: number;
+  cache_creation_tokens?: number;
+  reasoning_tokens?: number;
+}
+
+/** Fields every event carries. */
+export interface EventBase {
+  event: AgentEventName;
+  /** ISO 8601 UTC with milliseconds. */
+  timestamp: string;
+  run_id: string;
+  /** 32 lowercase hex (W3C trace id). */
+  trace_id: string;
+  /** 16 lowercase hex: the run's or the step's own span. */
+  span_id: string;
+  parent_span_id?: string;
+  agent: string;
+  /** 1, 2, 3 ... within the run. */
+  seq: number;
+  schema: typeof SCHEMA_VERSION;
+}
+
+export interface RunStartedEvent extends EventBase {
+  event: 'run_started';
+  request_id?: string;
+  user_id?: string;
+  parent_run_id?: string;
+  task_hash: string;
+  task_truncated?: true;
+  trace_flags?: string;
+}
+
+export interface AgentStepEvent extends EventBase {
+  event: 'agent_step';
+  step_index: number;
+  step_type: StepType;
+  tool?: string;
+  model?: string;
+}
+
+export interface ToolCallEvent extends EventBase {
+  event: 'tool_call';
+  tool: string;
+  step_index: number;
+  args_hash: string;
+  args_truncated?: true;
+}
+
+interface StepOutcomeFields {
+  step_index: number;
+  latency_ms: number;
+  status: StepStatus;
+  error_class?: string;
+  error_message?: string;
+}
+
+export interface ToolResultEvent extends EventBase, StepOutcomeFields {
+  event: 'tool_result';
+  tool: string;
+  result_hash?: string;
+  result_truncated?: true;
+}
+
+export interface LlmResultEvent extends EventBase, StepOutcomeFields {
+  event: 'llm_result';
+  model: string;
+  token_usage?: TokenUsage;
+  finish_reason?: string;
+}
+
+export interface RunFinishedEvent extends EventBase {
+  event: 'run_finished';
+  status: StepStatus;
+  stop_reason: StopReason;
+  total_steps: number;
+  total_latency_ms: number;
+  tool_calls: number;
+  llm_calls: number;
+  errors: number;
+  token_usage?: TokenUsage;
+  first_error_step_index?: number;
+  error_class?: string;
+  error_message?: string;
+}
+
+export type AgentEvent =
+  | RunStartedEvent
+  | AgentStepEvent
+  | ToolCallEvent
+  | ToolResultEvent
+  | LlmResultEvent
+  | RunFinishedEvent;

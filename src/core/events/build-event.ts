@@ -1,0 +1,32 @@
+import { isoNow } from '../clock';
+import type { AgentEvent, AgentEventName } from './agent-event';
+
+type EventOf<N extends AgentEventName> = Extract<AgentEvent, { event: N }>;
+type Bound = 'run_id' | 'trace_id' | 'agent' | 'schema';
+
+/** An event as the engine builds it: the run's fixed fields are bound by the sink, once per run. */
+export type UnboundEvent<N extends AgentEventName> = Omit<EventOf<N>, Bound>;
+
+/** The per-event head: ordering and the span the event belongs to. */
+export interface EventHead {
+  seq: number;
+  span_id: string;
+  parent_span_id?: string;
+}
+
+/** What the caller supplies beyond the head. Optional fields may be passed as undefined. */
+export type EventFields<N extends AgentEventName> = Omit<UnboundEvent<N>, 'event' | 'timestamp' | keyof EventHead>;
+
+/**
+ * Builds one event in schema order, leaving out fields that are undefined
+ * rather than writing them as null, so lines stay small and stable.
+ */
+export function buildEvent<N extends AgentEventName>(event: N, head: EventHead, fields: EventFields<N>): UnboundEvent<N> {
+  const out: Record<string, unknown> = { event, timestamp: isoNow(), seq: head.seq, span_id: head.span_id };
+  if (head.parent_span_id !== undefined) out.parent_span_id = head.parent_span_id;
+  for (const key in fields) {
+    const value = (fields as Record<string, unknown>)[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out as UnboundEvent<N>;
+}

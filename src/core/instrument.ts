@@ -1,0 +1,50 @@
+import { installedEngine } from './engine';
+import { MaxStepsExceededError } from './errors';
+import { Run } from './run';
+import { currentFrame, runInFrame, type Frame } from './run-context';
+import { settle } from './shapes/settle';
+import type { Spec } from './specs';
+import type { Step } from './step';
+
+/**
+ * The one mechanism behind every decorator and every `withAgent*` wrapper:
+ * open a run or a step, call the target inside its frame with the same `this`
+ * and arguments, and end the span when the returned value is done.
+ *
+ * With no engine installed (the module was never imported, say in a unit
+ * test) it simply calls through. A fault in our own bookkeeping is counted and
+ * the target is called as if undecorated; only the step guard's
+ * MaxStepsExceededError is ever thrown into the app, by design.
+ */
+export function instrument(spec: Spec, target: (...args: never[]) => unknown, thisArg: unknown, args: unknown[]): unknown {
+  const engine = installedEngine();
+  if (!engine) return Reflect.apply(target, thisArg, args);
+  const parent = currentFrame();
+  let span: Run | Step;
+  let frame: Frame;
+  try {
+    if (spec.kind === 'run') {
+      span = new Run(engine, spec, parent, args);
+      frame = span.frame;
+    } else {
+      const run = parent?.run;
+      if (!run) return Reflect.apply(target, thisArg, args); // a step outside any run has nothing to belong to
+      span = run.beginStep(spec, parent.spanId, args);
+      frame = { request: parent.request, run, spanId: span.spanId };
+    }
+  } catch (err) {
+    if (err instanceof MaxStepsExceededError) throw err;
+    engine.dropped(err);
+    return Reflect.apply(target, thisArg, args);
+  }
+  return runInFrame(frame, () => {
+    let result: unknown;
+    try {
+      result = Reflect.apply(target, thisArg, args);
+    } catch (error) {
+      span.end({ type: 'error', error });
+      throw error;
+    }
+    return settle(result, span, frame);
+  });
+}

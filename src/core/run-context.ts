@@ -1,0 +1,38 @@
+import type { Run } from './run';
+import { registry } from './registry';
+
+/** What the interceptor learnt about the request that is being served. */
+export interface RequestScope {
+  requestId?: string;
+  userId?: string;
+  /** From a valid inbound `traceparent`. */
+  traceId?: string;
+  parentSpanId?: string;
+  traceFlags?: string;
+}
+
+/**
+ * The value held in AsyncLocalStorage. A frame is immutable: entering a run or
+ * a step makes a new frame, so a callback that outlives its step still sees
+ * the step it was created in, never a sibling's.
+ */
+export interface Frame {
+  readonly request?: RequestScope;
+  readonly run?: Run;
+  /** The innermost open span: the run's own, or the step's being executed. */
+  readonly spanId?: string;
+}
+
+const storage = registry.storage as import('node:async_hooks').AsyncLocalStorage<Frame>;
+
+export const currentFrame = (): Frame | undefined => storage.getStore();
+
+/** Runs `fn` with `frame` as the current frame; the only way frames are entered. */
+export function runInFrame<T>(frame: Frame, fn: () => T): T {
+  return storage.run(frame, fn);
+}
+
+/** Runs `fn` with a request's scope, so runs started inside inherit its ids. */
+export function runInRequestScope<T>(request: RequestScope, fn: () => T): T {
+  return storage.run({ request }, fn);
+}

@@ -1,0 +1,41 @@
+import { Observable, isObservable } from 'rxjs';
+import type { Span } from '../outcome';
+import { runInFrame, type Frame } from '../run-context';
+
+export { isObservable };
+
+/**
+ * An Observable does its work when subscribed, not when returned: the span
+ * stays open until the first subscription completes, errors or is
+ * unsubscribed (`cancelled`), and the source is subscribed inside the frame so
+ * every callback of a cold stream (timers, promises, tool calls in a pipe)
+ * belongs to the run. Values are forwarded inside the frame too, for
+ * downstream operators of a hot source.
+ */
+export function observeObservable<T>(source: Observable<T>, span: Span, frame: Frame): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    let settled = false;
+    const subscription = runInFrame(frame, () =>
+      source.subscribe({
+        next: (value) => {
+          span.observe?.(value);
+          runInFrame(frame, () => subscriber.next(value));
+        },
+        error: (error: unknown) => {
+          settled = true;
+          span.end({ type: 'error', error });
+          runInFrame(frame, () => subscriber.error(error));
+        },
+        complete: () => {
+          settled = true;
+          span.end({ type: 'ok', value: undefined });
+          runInFrame(frame, () => subscriber.complete());
+        },
+      }),
+    );
+    return () => {
+      subscription.unsubscribe();
+      if (!settled) span.end({ type: 'cancelled' });
+    };
+  });
+}

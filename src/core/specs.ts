@@ -1,0 +1,108 @@
+import { AgentLoggingConfigError } from './errors';
+import type { UsageExtractor } from './token-usage';
+
+/** Options of `@AgentRun` and `withAgentRun`. */
+export interface AgentRunOptions {
+  /** The run's `agent` name. Default: `ClassName.method`. */
+  name?: string;
+  /** Refuse the step that would exceed this many; overrides the module's `maxSteps`. */
+  maxSteps?: number;
+  /** End the run with `timeout` after this long and abort its signal; overrides the module's `timeoutMs`. */
+  timeoutMs?: number;
+}
+
+/** Options of `@AgentTool` and `withAgentTool`. */
+export interface AgentToolOptions {
+  /** The `tool` name. Default: `ClassName.method`. */
+  name?: string;
+}
+
+/** Options of `@AgentLlm` and `withAgentLlm`. */
+export interface AgentLlmOptions {
+  /** The `model` name. Default: the result's `model` field, else `ClassName.method`. */
+  model?: string;
+  /** Reads token usage from this method's result, instead of the module's extractor. */
+  tokenUsage?: UsageExtractor;
+}
+
+export interface RunSpec {
+  readonly kind: 'run';
+  readonly agent: string;
+  readonly maxSteps?: number;
+  readonly timeoutMs?: number;
+}
+export interface ToolSpec {
+  readonly kind: 'tool';
+  readonly tool: string;
+}
+export interface LlmSpec {
+  readonly kind: 'llm';
+  readonly model?: string;
+  readonly fallbackModel: string;
+  readonly tokenUsage?: UsageExtractor;
+}
+export type StepSpec = ToolSpec | LlmSpec;
+export type Spec = RunSpec | StepSpec;
+
+// Names reach every log line and the inspector's terminal: identifier-like
+// characters only, so a name can never carry a control sequence or a secret.
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:\-/@+]{0,127}$/;
+
+/** Throws a configuration error unless `name` is a usable agent, tool or model name. */
+export function assertValidName(kind: string, name: unknown): asserts name is string {
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    throw new AgentLoggingConfigError(
+      `invalid ${kind} name ${JSON.stringify(String(name)).slice(0, 80)}: use 1-128 characters from A-Z a-z 0-9 _ . : - / @ +, starting with a letter, digit or _`,
+    );
+  }
+}
+
+/** Throws a configuration error unless `value` is undefined or a positive integer. */
+export function assertPositiveInt(where: string, value: unknown): asserts value is number | undefined {
+  if (value !== undefined && !(typeof value === 'number' && Number.isSafeInteger(value) && value > 0)) {
+    throw new AgentLoggingConfigError(`${where} must be a positive integer, got ${String(value)}`);
+  }
+}
+
+function options<T extends object>(kind: string, value: string | T | undefined, allowed: readonly string[]): T & { name?: string } {
+  if (value === undefined) return {} as T;
+  if (typeof value === 'string') return { name: value } as T & { name?: string };
+  if (typeof value !== 'object' || value === null) {
+    throw new AgentLoggingConfigError(`@${kind} takes a name or an options object, got ${typeof value}`);
+  }
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      throw new AgentLoggingConfigError(`@${kind}: unknown option "${key}" (known: ${allowed.join(', ')})`);
+    }
+  }
+  return value as T & { name?: string };
+}
+
+export function runSpec(value: string | AgentRunOptions | undefined, defaultName: string): RunSpec {
+  const o = options<AgentRunOptions>('AgentRun', value, ['name', 'maxSteps', 'timeoutMs']);
+  const agent = o.name ?? defaultName;
+  assertValidName('agent', agent);
+  assertPositiveInt(`@AgentRun("${agent}") maxSteps`, o.maxSteps);
+  assertPositiveInt(`@AgentRun("${agent}") timeoutMs`, o.timeoutMs);
+  return { kind: 'run', agent, maxSteps: o.maxSteps, timeoutMs: o.timeoutMs };
+}
+
+export function toolSpec(value: string | AgentToolOptions | undefined, defaultName: string): ToolSpec {
+  const o = options<AgentToolOptions>('AgentTool', value, ['name']);
+  const tool = o.name ?? defaultName;
+  assertValidName('tool', tool);
+  return { kind: 'tool', tool };
+}
+
+export function llmSpec(value: string | AgentLlmOptions | undefined, defaultName: string): LlmSpec {
+  const o = typeof value === 'string' ? { model: value } : options<AgentLlmOptions>('AgentLlm', value, ['model', 'tokenUsage']);
+  if (o.model !== undefined) assertValidName('model', o.model);
+  assertValidName('model', defaultName);
+  if (o.tokenUsage !== undefined && typeof o.tokenUsage !== 'function') {
+    throw new AgentLoggingConfigError(`@AgentLlm tokenUsage must be a function, got ${typeof o.tokenUsage}`);
+  }
+  return { kind: 'llm', model: o.model, fallbackModel: defaultName, tokenUsage: o.tokenUsage };
+}
+
+/** Whether a model name found in a result is safe to log as is. */
+export const isValidName = (name: unknown): name is string => typeof name === 'string' && NAME.test(name);

@@ -1,0 +1,30 @@
+import { Inject, Injectable, Optional, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Observable } from 'rxjs';
+import { runInRequestScope } from '../core/run-context';
+import { AGENT_LOGGING_OPTIONS, type AgentLoggingModuleOptions } from './agent-logging.options';
+import { createRequestScopeReader } from './request-scope.reader';
+
+/**
+ * Binds request_id, user_id and the inbound trace into the run context for
+ * HTTP, RPC and WebSocket handlers, so runs started inside inherit them.
+ * Registered globally by `AgentLoggingModule`; global interceptors do not
+ * reach WebSocket gateways, so use `@UseInterceptors(AgentContextInterceptor)`
+ * there.
+ *
+ * The context is entered when the handler's Observable is subscribed, not
+ * when it is created, so it covers the handler and everything its stream does,
+ * and never leaks from one request into the next.
+ */
+@Injectable()
+export class AgentContextInterceptor implements NestInterceptor {
+  private readonly read: ReturnType<typeof createRequestScopeReader>;
+
+  constructor(@Optional() @Inject(AGENT_LOGGING_OPTIONS) options?: AgentLoggingModuleOptions) {
+    this.read = createRequestScopeReader(options ?? {});
+  }
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const scope = this.read(context);
+    return new Observable((subscriber) => runInRequestScope(scope, () => next.handle().subscribe(subscriber)));
+  }
+}

@@ -1,0 +1,66 @@
+import { Inject, Module, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
+import { Engine } from '../core/engine';
+import { createPinoSink } from '../core/sink/pino-sink';
+import { AgentContextInterceptor } from './agent-context.interceptor';
+import { ConfigurableModuleClass } from './agent-logging.module-definition';
+import { AGENT_LOGGING_OPTIONS, type AgentLoggingModuleOptions } from './agent-logging.options';
+import { eventLoggerResolver } from './event-logger';
+import { validateOptions } from './validate-options';
+
+const AGENT_LOGGING_ENGINE = Symbol('AGENT_LOGGING_ENGINE');
+
+/** Validates the options (failing the boot on a bad one) and installs the process's engine. */
+function createEngine(raw: AgentLoggingModuleOptions): Engine {
+  const options = validateOptions(raw);
+  const engine = new Engine({
+    sink: createPinoSink(eventLoggerResolver(options)),
+    maxSteps: options.maxSteps,
+    timeoutMs: options.timeoutMs,
+    hashSecret: options.hashSecret,
+    hashMaxBytes: options.hashMaxBytes,
+    hashResults: options.hashResults,
+    errorMessages: { mode: options.errorMessages, maxLength: options.errorMessageMaxLength, patterns: options.scrubPatterns },
+    tokenUsage: options.tokenUsage,
+  });
+  // Installed as soon as it exists, so runs started during bootstrap are logged too.
+  engine.install();
+  return engine;
+}
+
+/**
+ * The module: `AgentLoggingModule.forRoot({ maxSteps: 20 })` or
+ * `forRootAsync({ imports, inject, useFactory })`. Global; one per process.
+ *
+ * @example
+ * @Module({ imports: [LoggerModule.forRoot(), AgentLoggingModule.forRoot({ maxSteps: 20 })] })
+ * export class AppModule {}
+ */
+@Module({
+  providers: [
+    { provide: AGENT_LOGGING_ENGINE, inject: [AGENT_LOGGING_OPTIONS], useFactory: createEngine },
+    AgentContextInterceptor,
+  ],
+  exports: [AgentContextInterceptor],
+})
+export class AgentLoggingModule extends ConfigurableModuleClass implements BeforeApplicationShutdown, OnApplicationShutdown {
+  constructor(@Inject(AGENT_LOGGING_ENGINE) private readonly engine: Engine) {
+    super();
+  }
+
+  /** Runs still in flight get their run_finished (`shutdown`), then the logger is flushed. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.engine.endAll('shutdown');
+    await new Promise<void>((resolve) => {
+      try {
+        if (this.engine.sink.flush) this.engine.sink.flush(() => resolve());
+        else resolve();
+      } catch {
+        resolve();
+      }
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.engine.uninstall();
+  }
+}

@@ -1,0 +1,43 @@
+import type { Logger } from 'pino';
+import type { ErrorMessageMode } from '../core/redaction/scrubber';
+import type { UsageExtractor } from '../core/token-usage';
+
+/**
+ * Options of `AgentLoggingModule.forRoot` / `forRootAsync`. Every option is
+ * checked when the module starts; a wrong one fails the boot naming it.
+ */
+export interface AgentLoggingModuleOptions {
+  /** Refuse any step past this many in one run (`max_steps`). Default: no limit, since a logger must not change behaviour unasked. */
+  maxSteps?: number;
+  /** End a run with `timeout` after this many ms and abort its signal. Default: none. */
+  timeoutMs?: number;
+  /** Write events to this pino logger. Default: nestjs-pino's root logger when LoggerModule is imported, else pino to stdout. */
+  logger?: Logger;
+  /** Header carrying the request id. Default `x-request-id`; pino-http's `req.id` is the fallback. */
+  requestIdHeader?: string;
+  /** Reads the user id from the request (HTTP), the RPC context or the WebSocket client. Default: `req.user?.id`. */
+  userId?: (request: unknown) => unknown;
+  /** With a secret, every hash is HMAC-SHA256 so low-entropy values (emails, order numbers) cannot be guessed back. */
+  hashSecret?: string | Buffer;
+  /** Budget in bytes of canonical JSON per hash; past it a prefix is hashed and the event says `*_truncated`. */
+  hashMaxBytes?: number;
+  /** Write `result_hash` on tool_result. Default true. */
+  hashResults?: boolean;
+  /** `scrubbed` (default), `raw` (development only) or `omit`. */
+  errorMessages?: ErrorMessageMode;
+  /** Cut error messages after this many characters. */
+  errorMessageMaxLength?: number;
+  /** Extra patterns scrubbed from error messages. */
+  scrubPatterns?: RegExp[];
+  /** Reads token usage from every `@AgentLlm` result, replacing the built-in OpenAI / Anthropic / Vercel AI reader. */
+  tokenUsage?: UsageExtractor;
+}
+
+/** Options fixed when the module is defined (they shape the module, so they cannot come from a factory). */
+export interface AgentLoggingModuleExtras {
+  /** Register `AgentContextInterceptor` for every handler. Default true. */
+  globalInterceptor?: boolean;
+}
+
+/** Injection token of the validated module options. */
+export const AGENT_LOGGING_OPTIONS = Symbol('AGENT_LOGGING_OPTIONS');

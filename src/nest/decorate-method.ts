@@ -1,0 +1,33 @@
+import { AgentLoggingConfigError } from '../core/errors';
+import type { Spec } from '../core/specs';
+import { wrapFunction } from '../core/wrap-function';
+
+const SPEC = Symbol.for('nestjs-agent-logging/spec');
+
+/**
+ * The shared body of `@AgentRun`, `@AgentTool` and `@AgentLlm`. The method is
+ * wrapped when the decorator is applied, not later by an explorer: Nest reads
+ * route, cron and event handlers at different bootstrap phases, and a late
+ * wrap misses some of them. Misuse fails here, at class definition.
+ */
+export function decorateMethod(decorator: string, makeSpec: (defaultName: string) => Spec): MethodDecorator {
+  return (target, key, descriptor) => {
+    const where = `@${decorator} on ${typeof target === 'function' ? target.name : target.constructor.name}.${String(key)}`;
+    if (typeof target === 'function') {
+      throw new AgentLoggingConfigError(`${where}: static methods are not supported; decorate an instance method`);
+    }
+    if (!descriptor || typeof descriptor.value !== 'function') {
+      const what = descriptor && (descriptor.get || descriptor.set) ? 'an accessor' : 'not a method';
+      throw new AgentLoggingConfigError(`${where}: ${what}; decorate a method`);
+    }
+    const existing = (descriptor.value as unknown as Record<symbol, Spec | undefined>)[SPEC];
+    if (existing) {
+      throw new AgentLoggingConfigError(`${where}: the method is already decorated as a ${existing.kind}; use one agent decorator per method`);
+    }
+    const spec = makeSpec(`${target.constructor.name}.${String(key)}`);
+    const wrapped = wrapFunction(descriptor.value as (...args: never[]) => unknown, spec);
+    Object.defineProperty(wrapped, SPEC, { value: spec });
+    descriptor.value = wrapped as typeof descriptor.value;
+    return descriptor;
+  };
+}

@@ -1,0 +1,68 @@
+import { AgentLoggingConfigError } from '../core/errors';
+import { assertValidScrubPatterns } from '../core/redaction/scrubber';
+import type { AgentLoggingModuleOptions } from './agent-logging.options';
+
+type Check = (value: unknown) => string | undefined;
+
+const positiveInt: Check = (v) => (Number.isSafeInteger(v) && (v as number) > 0 ? undefined : 'a positive integer');
+const fn: Check = (v) => (typeof v === 'function' ? undefined : 'a function');
+const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
+const headerName: Check = (v) => (typeof v === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(v) ? undefined : 'an HTTP header name');
+const secret: Check = (v) =>
+  (typeof v === 'string' && v.length >= 16) || (Buffer.isBuffer(v) && v.length >= 16) ? undefined : 'a string or Buffer of at least 16 bytes';
+const pinoLogger: Check = (v) =>
+  typeof v === 'object' && v !== null && typeof (v as { child?: unknown }).child === 'function' && typeof (v as { info?: unknown }).info === 'function'
+    ? undefined
+    : 'a pino logger';
+const oneOf =
+  (...values: string[]): Check =>
+  (v) =>
+    values.includes(v as string) ? undefined : `one of ${values.map((x) => `"${x}"`).join(', ')}`;
+const patterns: Check = (v) => {
+  try {
+    assertValidScrubPatterns(v);
+    return undefined;
+  } catch (err) {
+    return `an array of RegExp (${(err as Error).message})`;
+  }
+};
+
+const CHECKS: Record<keyof AgentLoggingModuleOptions, Check> = {
+  maxSteps: positiveInt,
+  timeoutMs: positiveInt,
+  logger: pinoLogger,
+  requestIdHeader: headerName,
+  userId: fn,
+  hashSecret: secret,
+  hashMaxBytes: positiveInt,
+  hashResults: bool,
+  errorMessages: oneOf('scrubbed', 'raw', 'omit'),
+  errorMessageMaxLength: positiveInt,
+  scrubPatterns: patterns,
+  tokenUsage: fn,
+};
+
+const describe = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' ? (v === null ? 'null' : 'an object') : String(v));
+
+/**
+ * Checks the module options when the module starts, so a typo or a wrong type
+ * fails the boot with the option's name instead of surprising at run time.
+ */
+export function validateOptions(options: unknown): AgentLoggingModuleOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new AgentLoggingConfigError(`AgentLoggingModule options must be an object, got ${describe(options)}`);
+  }
+  for (const [key, value] of Object.entries(options)) {
+    const check = CHECKS[key as keyof AgentLoggingModuleOptions];
+    if (!check) {
+      throw new AgentLoggingConfigError(`AgentLoggingModule: unknown option "${key}" (known: ${Object.keys(CHECKS).join(', ')})`);
+    }
+    if (value === undefined) continue;
+    const expected = check(value);
+    if (expected) {
+      throw new AgentLoggingConfigError(`AgentLoggingModule: option "${key}" must be ${expected}, got ${describe(value)}`);
+    }
+  }
+  return options as AgentLoggingModuleOptions;
+}
