@@ -71,6 +71,8 @@ export const extractTokenUsage: UsageExtractor = (result) => {
   }
 };
 
+const FINISH_REASON = /^[A-Za-z0-9_.:-]{1,64}$/;
+
 /** Reads a finish reason from the OpenAI, Anthropic or Vercel AI SDK result shapes. */
 export function extractFinishReason(result: unknown): string | undefined {
   try {
@@ -78,7 +80,8 @@ export function extractFinishReason(result: unknown): string | undefined {
     const choices = result.choices;
     const first = Array.isArray(choices) && isObj(choices[0]) ? choices[0] : undefined;
     const reason = first?.finish_reason ?? result.stop_reason ?? result.finishReason ?? result.finish_reason;
-    return typeof reason === 'string' && reason.length > 0 ? reason.slice(0, 64) : undefined;
+    // Model output is hostile: only an identifier-like reason reaches the log.
+    return typeof reason === 'string' && FINISH_REASON.test(reason) ? reason : undefined;
   } catch {
     return undefined;
   }

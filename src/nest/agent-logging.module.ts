@@ -1,8 +1,8 @@
-import { Inject, Module, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, type DynamicModule, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
 import { Engine } from '../core/engine';
 import { createPinoSink } from '../core/sink/pino-sink';
 import { AgentContextInterceptor } from './agent-context.interceptor';
-import { ConfigurableModuleClass } from './agent-logging.module-definition';
+import { ConfigurableModuleClass, OPTIONS_TYPE } from './agent-logging.module-definition';
 import { AGENT_LOGGING_OPTIONS, type AgentLoggingModuleOptions } from './agent-logging.options';
 import { eventLoggerResolver } from './event-logger';
 import { validateOptions } from './validate-options';
@@ -45,6 +45,11 @@ function createEngine(raw: AgentLoggingModuleOptions): Engine {
 export class AgentLoggingModule extends ConfigurableModuleClass implements BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(@Inject(AGENT_LOGGING_ENGINE) private readonly engine: Engine) {
     super();
+  }
+
+  /** Nest's builder requires an argument; every option here has a default. */
+  static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
   }
 
   /** Runs still in flight get their run_finished (`shutdown`), then the logger is flushed. */

@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import pino from 'pino';
+import { AgentLoggingModule, agentLogMixin } from 'nestjs-agent-logging';
+import { ScriptedModelService } from './model/scripted-model.service';
+import { SupportAgent } from './support/support.agent';
+import { SupportController } from './support/support.controller';
+import { DocsTools } from './tools/docs.tools';
+import { OrderTools } from './tools/order.tools';
+import { ToolRegistry } from './tools/tool-registry';
+
+/** Where the app's logs go: a file when AGENT_LOG_FILE is set (the demo), else stdout. */
+const destination = process.env.AGENT_LOG_FILE
+  ? pino.destination({ dest: process.env.AGENT_LOG_FILE, sync: false, mkdir: true })
+  : pino.destination(1);
+
+@Module({
+  imports: [
+    LoggerModule.forRoot({ pinoHttp: [{ level: 'info', mixin: agentLogMixin }, destination] }),
+    AgentLoggingModule.forRoot({
+      maxSteps: 6,
+      timeoutMs: 30_000,
+      // In production, load this from your secret store: it makes every hash keyed.
+      hashSecret: process.env.AGENT_LOG_HASH_SECRET,
+    }),
+  ],
+  controllers: [SupportController],
+  providers: [SupportAgent, ScriptedModelService, OrderTools, DocsTools, ToolRegistry],
+})
+export class AppModule {}

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { AgentLlm } from 'nestjs-agent-logging';
+import type { ChatCompletion, ChatMessage, ToolCall } from './chat.types';
+
+const tokens = (text: string) => Math.ceil(text.length / 4);
+
+/**
+ * A deterministic stand-in for a chat model (no network): it reads the
+ * conversation and answers the way a tool-calling model would, in the OpenAI
+ * response shape, so the library reads its token usage like a real one's.
+ */
+@Injectable()
+export class ScriptedModelService {
+  private calls = 0;
+
+  @AgentLlm({ model: 'scripted-gpt-4o-mini' })
+  async complete(messages: ChatMessage[]): Promise<ChatCompletion> {
+    await new Promise((resolve) => setTimeout(resolve, 15)); // model latency
+    const question = messages.find((m) => m.role === 'user')?.content ?? '';
+    const toolResults = messages.filter((m) => m.role === 'tool');
+    const call = this.nextToolCall(question, toolResults.length);
+    const prompt = messages.map((m) => ('content' in m && m.content) || '').join('\n');
+    const content = call ? null : this.answer(toolResults.map((m) => m.content));
+    const completion = tokens(content ?? JSON.stringify(call));
+    return {
+      id: `chatcmpl-${++this.calls}`,
+      model: 'scripted-gpt-4o-mini-2024-07-18',
+      choices: [{ index: 0, finish_reason: call ? 'tool_calls' : 'stop', message: { role: 'assistant', content, tool_calls: call ? [call] : undefined } }],
+      usage: { prompt_tokens: tokens(prompt), completion_tokens: completion, total_tokens: tokens(prompt) + completion },
+    };
+  }
+
+  private nextToolCall(question: string, done: number): ToolCall | undefined {
+    const call = (name: string, args: object): ToolCall => ({
+      id: `call_${this.calls}_${done}`,
+      type: 'function',
+      function: { name, arguments: JSON.stringify(args) },
+    });
+    const order = /order\s+([A-Z]-\d+)/i.exec(question)?.[1];
+    if (/keep searching/i.test(question)) return call('search_docs', { query: `${question} (attempt ${done + 1})` });
+    if (done === 0 && order) return call('lookup_order', { orderId: order.toUpperCase() });
+    if (done === 1 && order && /refund/i.test(question)) return call('create_refund', { orderId: order.toUpperCase(), reason: question });
+    if (done === 0) return call('search_docs', { query: question });
+    return undefined;
+  }
+
+  private answer(results: string[]): string {
+    return results.length ? `Here is what I found: ${results.at(-1)}` : 'How can I help?';
+  }
+}

@@ -1,0 +1,7 @@
+export class OrderNotFoundError extends Error {
+  override name = 'OrderNotFoundError';
+}
+
+export class PaymentGatewayTimeoutError extends Error {
+  override name = 'PaymentGatewayTimeoutError';
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// `npm run demo`: starts the sample app, asks it real questions over HTTP
+// (successes, a failing tool, a timing-out refund, a runaway agent), stops it
+// with SIGTERM, and shows where the event log is and what it says.
+'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const { existsSync, mkdirSync, readFileSync, rmSync } = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const logFile = path.join(root, 'sample-app', 'logs', 'agent-events.ndjson');
+const cli = path.join(root, 'dist', 'cli', 'main.js');
+
+const QUESTIONS = [
+  { question: 'Where is my order A-1001?' },
+  { question: 'What is your refund policy?' },
+  { question: 'Where is my order A-9999?' }, // lookup_order fails: no such order
+  { question: 'Please refund order A-1002, it arrived broken' }, // create_refund times out at the gateway
+  { question: 'keep searching for the manual of my toaster' }, // never answers: max_steps
+];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+function waitForListening(child) {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`the sample app did not start:\n${out}`)), 20_000);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = /listening on (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1].replace('[::1]', '127.0.0.1'));
+      }
+    });
+    child.stderr.on('data', (chunk) => (out += chunk));
+    child.on('exit', (code) => reject(new Error(`the sample app exited with ${code}:\n${out}`)));
+  });
+}
+
+async function main() {
+  rmSync(logFile, { force: true });
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  const port = await freePort();
+  const app = spawn(process.execPath, [path.join(root, 'sample-app', 'dist', 'main.js')], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), AGENT_LOG_FILE: logFile },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const url = await waitForListening(app);
+  console.log(`sample app listening on ${url}\n`);
+
+  for (const [i, body] of QUESTIONS.entries()) {
+    const res = await fetch(`${url}/support/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': `demo-${i + 1}` },
+      body: JSON.stringify(body),
+    });
+    const reply = await res.json();
+    console.log(`POST /support/ask ${JSON.stringify(body.question)} -> ${res.status} ${JSON.stringify(reply)}`);
+  }
+
+  const exited = new Promise((resolve) => app.on('exit', resolve));
+  app.kill('SIGTERM');
+  await exited;
+
+  const events = readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+    .filter((e) => e.schema === 'agent-log/1');
+  const finished = events.filter((e) => e.event === 'run_finished');
+  console.log(`\n${events.length} events from ${finished.length} runs written to ${path.relative(process.cwd(), logFile)}`);
+  for (const e of finished) {
+    console.log(`  run ${e.run_id}  ${e.status.padEnd(5)} ${e.stop_reason.padEnd(10)} steps=${e.total_steps} tokens=${e.token_usage?.total_tokens ?? 0} ${e.total_latency_ms}ms`);
+  }
+
+  const failed = finished.find((e) => e.stop_reason === 'tool_error');
+  if (existsSync(cli) && failed) {
+    console.log(`\n$ agent-log runs ${path.relative(process.cwd(), logFile)}`);
+    spawnSync(process.execPath, [cli, 'runs', logFile], { stdio: 'inherit' });
+    console.log(`\n$ agent-log show ${failed.run_id.slice(0, 13)} ${path.relative(process.cwd(), logFile)}`);
+    spawnSync(process.execPath, [cli, 'show', failed.run_id.slice(0, 13), logFile], { stdio: 'inherit' });
+  } else if (failed) {
+    console.log(`\nReconstruct the failed run with jq:\n  jq -c 'select(.run_id == "${failed.run_id}")' ${path.relative(process.cwd(), logFile)}`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
