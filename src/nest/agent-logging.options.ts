@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { CaptureOptions } from '../core/capture/capture';
 import type { ErrorMessageMode } from '../core/redaction/scrubber';
 import type { UsageExtractor } from '../core/token-usage';
 
@@ -29,6 +30,10 @@ export interface AgentLoggingModuleOptions {
   errorMessageMaxLength?: number;
   /** Extra patterns scrubbed from error messages. */
   scrubPatterns?: RegExp[];
+  /** Write `user_id` as a keyed hash (HMAC-SHA256, 32 hex) instead of the id itself. Needs `hashSecret`. */
+  pseudonymizeUserId?: boolean;
+  /** Opt-in capture of raw values for development; off by default. Each value is redacted, scrubbed and capped. */
+  capture?: CaptureOptions;
   /** Reads token usage from every `@AgentLlm` result, replacing the built-in OpenAI / Anthropic / Vercel AI reader. */
   tokenUsage?: UsageExtractor;
 }

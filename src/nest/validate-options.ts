@@ -1,3 +1,4 @@
+import { createCapturer } from '../core/capture/capture';
 import { AgentLoggingConfigError } from '../core/errors';
 import { assertValidScrubPatterns } from '../core/redaction/scrubber';
 import type { AgentLoggingModuleOptions } from './agent-logging.options';
@@ -27,6 +28,22 @@ const patterns: Check = (v) => {
   }
 };
 
+const capture: Check = (v) => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'an object';
+  const fields: Record<string, Check> = { args: bool, results: bool, prompts: bool, outputs: bool, maxLength: positiveInt, redact: stringArray };
+  for (const [key, value] of Object.entries(v)) {
+    const problem = fields[key] ? value !== undefined && fields[key](value) : `known keys only (${Object.keys(fields).join(', ')})`;
+    if (problem) return `an object whose "${key}" is ${problem}`;
+  }
+  try {
+    createCapturer(v);
+  } catch (err) {
+    return `valid (${(err as Error).message})`;
+  }
+  return undefined;
+};
+const stringArray: Check = (v) => (Array.isArray(v) && v.every((x) => typeof x === 'string' && x.length > 0) ? undefined : 'an array of strings');
+
 const CHECKS: Record<keyof AgentLoggingModuleOptions, Check> = {
   maxSteps: positiveInt,
   timeoutMs: positiveInt,
@@ -40,6 +57,8 @@ const CHECKS: Record<keyof AgentLoggingModuleOptions, Check> = {
   errorMessageMaxLength: positiveInt,
   scrubPatterns: patterns,
   tokenUsage: fn,
+  pseudonymizeUserId: bool,
+  capture,
 };
 
 const describe = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' ? (v === null ? 'null' : 'an object') : String(v));
@@ -64,5 +83,9 @@ export function validateOptions(options: unknown): AgentLoggingModuleOptions {
       throw new AgentLoggingConfigError(`AgentLoggingModule: option "${key}" must be ${expected}, got ${describe(value)}`);
     }
   }
-  return options as AgentLoggingModuleOptions;
+  const valid = options as AgentLoggingModuleOptions;
+  if (valid.pseudonymizeUserId && valid.hashSecret === undefined) {
+    throw new AgentLoggingConfigError('AgentLoggingModule: option "pseudonymizeUserId" needs "hashSecret": an unkeyed hash of a user id is reversible by guessing');
+  }
+  return valid;
 }

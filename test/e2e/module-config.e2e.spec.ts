@@ -80,6 +80,11 @@ describe('module configuration', () => {
     [{ userId: 'user.id' }, /option "userId" must be a function/],
     [{ maxStep: 3 }, /unknown option "maxStep"/],
     [{ scrubPatterns: ['secret'] }, /option "scrubPatterns"/],
+    [{ pseudonymizeUserId: true }, /"pseudonymizeUserId" needs "hashSecret"/],
+    [{ capture: { args: 'yes' } }, /option "capture" must be an object whose "args" is true or false/],
+    [{ capture: { prompt: true } }, /"prompt" is known keys only/],
+    [{ capture: { redact: 'password' } }, /"redact" is an array of strings/],
+    [{ capture: { redact: ['a..b['] } }, /option "capture" must be valid/],
   ])('fails the boot on %p, naming the option', async (options, message) => {
     const attempt = boot(options);
     await expect(attempt).rejects.toThrow(AgentLoggingConfigError);

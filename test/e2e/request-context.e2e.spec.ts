@@ -103,3 +103,24 @@ describe('request context from the interceptor', () => {
     expect(text).not.toContain('"req"');
   });
 });
+
+describe('pseudonymised user ids', () => {
+  let app: INestApplication;
+  beforeAll(async () => {
+    app = await bootApp({
+      agentLogging: { hashSecret: 'a-test-secret-of-32-characters!!', pseudonymizeUserId: true },
+      metadata: { controllers: [EchoController], providers: [EchoAgent, FakeAuthGuard] },
+    });
+  });
+  afterAll(() => app.close());
+
+  it('writes a stable keyed hash instead of the user id', async () => {
+    const a = await runStarted(app, { 'x-test-user': 'user-7' });
+    const b = await runStarted(app, { 'x-test-user': 'user-7' });
+    const c = await runStarted(app, { 'x-test-user': 'user-8' });
+    expect(a.started.user_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(a.started.user_id).toBe(b.started.user_id);
+    expect(c.started.user_id).not.toBe(a.started.user_id);
+    expect(JSON.stringify([...a.all, ...b.all])).not.toContain('user-7');
+  });
+});
