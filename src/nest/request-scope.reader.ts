@@ -13,16 +13,21 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null;
 const SAFE_ID = /^[\x21-\x7e]{1,128}$/;
 
 function safeId(value: unknown): string | undefined {
-  if (Array.isArray(value)) value = value[0];
   if (typeof value === 'number' && Number.isFinite(value)) value = String(value);
-  if (Buffer.isBuffer(value)) value = value.length <= 128 ? value.toString('latin1') : undefined;
   return typeof value === 'string' && SAFE_ID.test(value) ? value : undefined;
+}
+
+/** One header value as a string: repeated headers give their first value, Kafka's Buffers are decoded. */
+function headerValue(value: unknown): unknown {
+  if (Array.isArray(value)) value = value[0];
+  if (Buffer.isBuffer(value)) return value.length <= 1024 ? value.toString('latin1') : undefined;
+  return value;
 }
 
 function fromRecord(headers: unknown): Headers {
   if (!isObj(headers)) return () => undefined;
-  if (typeof headers.get === 'function') return (name) => (headers.get as (n: string) => unknown).call(headers, name);
-  return (name) => headers[name];
+  if (typeof headers.get === 'function') return (name) => headerValue((headers.get as (n: string) => unknown).call(headers, name));
+  return (name) => headerValue(headers[name]);
 }
 
 /** Where each transport keeps its headers and its user. */
