@@ -87,6 +87,22 @@ export function extractFinishReason(result: unknown): string | undefined {
   }
 }
 
+/**
+ * What a user-supplied extractor returned, made safe to log and to sum:
+ * non-negative integers only, or nothing at all.
+ */
+export function normalizeTokenUsage(value: unknown): TokenUsage | undefined {
+  if (!isObj(value)) return undefined;
+  const input = count(value.input_tokens);
+  const output = count(value.output_tokens);
+  if (input === undefined && output === undefined) return undefined;
+  return build(input ?? 0, output ?? 0, {
+    cache_read_tokens: count(value.cache_read_tokens),
+    cache_creation_tokens: count(value.cache_creation_tokens),
+    reasoning_tokens: count(value.reasoning_tokens),
+  }, count(value.total_tokens));
+}
+
 /** Adds `b` into `a`, keeping the optional counters only where some step reported them. */
 export function addTokenUsage(a: TokenUsage | undefined, b: TokenUsage): TokenUsage {
   if (!a) return { ...b };

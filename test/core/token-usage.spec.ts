@@ -1,4 +1,4 @@
-import { addTokenUsage, extractFinishReason, extractTokenUsage } from '../../src/core/token-usage';
+import { addTokenUsage, extractFinishReason, extractTokenUsage, normalizeTokenUsage } from '../../src/core/token-usage';
 
 describe('token usage', () => {
   it('reads OpenAI Chat Completions usage, with cached and reasoning tokens', () => {
@@ -57,5 +57,13 @@ describe('token usage', () => {
     const a = { input_tokens: 1, output_tokens: 2, total_tokens: 3 };
     const b = { input_tokens: 10, output_tokens: 20, total_tokens: 30, cache_read_tokens: 5 };
     expect(addTokenUsage(addTokenUsage(undefined, a), b)).toEqual({ input_tokens: 11, output_tokens: 22, total_tokens: 33, cache_read_tokens: 5 });
+  });
+
+  it('normalises what a custom extractor returns: counts only, never garbage', () => {
+    expect(normalizeTokenUsage({ input_tokens: 3.7, output_tokens: 2, total_tokens: 'many', reasoning_tokens: -1, extra: 'x' })).toEqual({
+      input_tokens: 3, output_tokens: 2, total_tokens: 5,
+    });
+    expect(normalizeTokenUsage({ input_tokens: 'x' })).toBeUndefined();
+    expect(normalizeTokenUsage('ten')).toBeUndefined();
   });
 });
