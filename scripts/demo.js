@@ -69,6 +69,29 @@ async function main() {
     console.log(`POST /support/ask ${JSON.stringify(body.question)} -> ${res.status} ${JSON.stringify(reply)}`);
   }
 
+  // Streamed answers over SSE: one read to the end, one abandoned mid-answer (the user closed the tab).
+  for (const abandon of [false, true]) {
+    const controller = new AbortController();
+    const res = await fetch(`${url}/support/ask/stream?question=${encodeURIComponent('What are your shipping times?')}`, {
+      headers: { 'x-request-id': `demo-sse-${abandon ? 'abandoned' : 'full'}` },
+      signal: controller.signal,
+    });
+    const reader = res.body.getReader();
+    let text = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString('utf8');
+      if (abandon && text.includes('data:')) {
+        controller.abort();
+        break;
+      }
+    }
+    const words = text.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim());
+    console.log(`GET /support/ask/stream -> ${res.status} ${abandon ? 'abandoned after' : 'read'} ${JSON.stringify(words.join(' '))}`);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200));
+
   const exited = new Promise((resolve) => app.on('exit', resolve));
   app.kill('SIGTERM');
   await exited;

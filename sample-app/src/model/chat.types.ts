@@ -16,3 +16,10 @@ export interface ChatCompletion {
   choices: { index: number; finish_reason: 'stop' | 'tool_calls'; message: Extract<ChatMessage, { role: 'assistant' }> }[];
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
 }
+
+/** One chunk of a streamed completion; the last one carries usage, as with `stream_options.include_usage`. */
+export interface ChatCompletionChunk {
+  model: string;
+  choices: { index: number; delta: { content?: string }; finish_reason: 'stop' | null }[];
+  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+}

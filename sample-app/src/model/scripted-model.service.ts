@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AgentLlm } from 'nestjs-agent-logging';
-import type { ChatCompletion, ChatMessage, ToolCall } from './chat.types';
+import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ToolCall } from './chat.types';
 
 const tokens = (text: string) => Math.ceil(text.length / 4);
 
@@ -28,6 +28,20 @@ export class ScriptedModelService {
       choices: [{ index: 0, finish_reason: call ? 'tool_calls' : 'stop', message: { role: 'assistant', content, tool_calls: call ? [call] : undefined } }],
       usage: { prompt_tokens: tokens(prompt), completion_tokens: completion, total_tokens: tokens(prompt) + completion },
     };
+  }
+
+  /** The streaming variant: an async generator of chunks, the last one with usage. */
+  @AgentLlm({ model: 'scripted-gpt-4o-mini' })
+  async *stream(messages: ChatMessage[]): AsyncGenerator<ChatCompletionChunk> {
+    const results = messages.filter((m) => m.role === 'tool').map((m) => m.content);
+    const words = this.answer(results).split(' ');
+    const model = 'scripted-gpt-4o-mini-2024-07-18';
+    for (const word of words) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      yield { model, choices: [{ index: 0, delta: { content: `${word} ` }, finish_reason: null }] };
+    }
+    const prompt = tokens(messages.map((m) => ('content' in m && m.content) || '').join('\n'));
+    yield { model, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: { prompt_tokens: prompt, completion_tokens: words.length, total_tokens: prompt + words.length } };
   }
 
   private nextToolCall(question: string, done: number): ToolCall | undefined {

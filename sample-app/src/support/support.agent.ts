@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Observable } from 'rxjs';
 import { AgentRun, currentAgentRun } from 'nestjs-agent-logging';
 import type { ChatMessage } from '../model/chat.types';
 import { ScriptedModelService } from '../model/scripted-model.service';
@@ -35,5 +36,34 @@ export class SupportAgent {
       const result = await this.tools.call(call.function.name, JSON.parse(call.function.arguments));
       messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(result) });
     }
+  }
+
+  /**
+   * The streamed answer, for an SSE endpoint: an Observable whose work starts
+   * when the client subscribes. The run ends when the stream completes, fails,
+   * or the client goes away (`cancelled`); the tool call made inside it belongs
+   * to the run.
+   */
+  @AgentRun('support_stream')
+  answerStream(input: SupportQuestion): Observable<string> {
+    return new Observable<string>((subscriber) => {
+      let closed = false;
+      (async () => {
+        const docs = await this.tools.call('search_docs', { query: input.question });
+        const messages: ChatMessage[] = [
+          { role: 'user', content: input.question },
+          { role: 'tool', tool_call_id: 'docs', content: JSON.stringify(docs) },
+        ];
+        for await (const chunk of this.model.stream(messages)) {
+          if (closed) break; // abandoning the generator ends the model step as cancelled
+          const text = chunk.choices[0].delta.content;
+          if (text) subscriber.next(text);
+        }
+        subscriber.complete();
+      })().catch((err: unknown) => subscriber.error(err));
+      return () => {
+        closed = true;
+      };
+    });
   }
 }

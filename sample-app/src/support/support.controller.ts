@@ -1,4 +1,5 @@
-import { BadGatewayException, Body, Controller, Post } from '@nestjs/common';
+import { BadGatewayException, Body, Controller, Post, Query, Sse, type MessageEvent } from '@nestjs/common';
+import { map, type Observable } from 'rxjs';
 import { MaxStepsExceededError } from 'nestjs-agent-logging';
 import { SupportAgent, type SupportQuestion } from './support.agent';
 
@@ -15,5 +16,11 @@ export class SupportController {
       const reason = err instanceof MaxStepsExceededError ? 'the agent gave up' : 'the agent failed';
       throw new BadGatewayException({ message: reason });
     }
+  }
+
+  /** Server-sent events: the answer word by word. */
+  @Sse('ask/stream')
+  stream(@Query('question') question = ''): Observable<MessageEvent> {
+    return this.agent.answerStream({ question: question.slice(0, 2000) }).pipe(map((data) => ({ data })));
   }
 }
