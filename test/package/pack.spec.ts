@@ -16,8 +16,9 @@ describe('the packed package', () => {
     const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', appDir], { cwd: root, encoding: 'utf8' });
     tarball = join(appDir, out.trim().split('\n').pop()!);
     writeFileSync(join(appDir, 'package.json'), JSON.stringify({ name: 'pack-app', private: true }));
-    // --offline: CI's `npm ci` has already put every dependency in the cache.
-    execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--legacy-peer-deps', tarball], { cwd: appDir, stdio: 'pipe' });
+    // --prefer-offline: `npm ci` cached the tarballs, but resolving the
+    // package's own dependency ranges may need the registry's metadata.
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--legacy-peer-deps', tarball], { cwd: appDir, stdio: 'pipe' });
     copyFileSync(join(__dirname, 'fixtures', 'consumer.js'), join(appDir, 'consumer.js'));
     copyFileSync(join(__dirname, 'fixtures', 'consumer.ts'), join(appDir, 'consumer.ts'));
   }, 120_000);
