@@ -28,7 +28,9 @@ export function instrument(spec: Spec, target: (...args: never[]) => unknown, th
       frame = span.frame;
     } else {
       const run = parent?.run;
-      if (!run) return Reflect.apply(target, thisArg, args); // a step outside any run has nothing to belong to
+      // A step outside any run, or after its run ended (a body still working
+      // past its timeout), has nothing to belong to.
+      if (!run || run.isFinished) return Reflect.apply(target, thisArg, args);
       span = run.beginStep(spec, parent.spanId, args);
       frame = { request: parent.request, run, spanId: span.spanId };
     }
