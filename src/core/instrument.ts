@@ -14,7 +14,7 @@ import type { Step } from './step';
  * With no engine installed (the module was never imported, say in a unit
  * test) it simply calls through. A fault in our own bookkeeping is counted and
  * the target is called as if undecorated; only the step guard's
- * MaxStepsExceededError is ever thrown into the app, by design.
+ * MaxStepsExceededError is ever given to the app, by design.
  */
 export function instrument(spec: Spec, target: (...args: never[]) => unknown, thisArg: unknown, args: unknown[]): unknown {
   const engine = installedEngine();
@@ -35,7 +35,7 @@ export function instrument(spec: Spec, target: (...args: never[]) => unknown, th
       frame = { request: parent.request, run, spanId: span.spanId };
     }
   } catch (err) {
-    if (err instanceof MaxStepsExceededError) throw err;
+    if (err instanceof MaxStepsExceededError) return refuse(target, err);
     engine.dropped(err);
     return Reflect.apply(target, thisArg, args);
   }
@@ -49,4 +49,21 @@ export function instrument(spec: Spec, target: (...args: never[]) => unknown, th
     }
     return settle(result, span, frame);
   });
+}
+
+/**
+ * The step guard's refusal, in the shape the method itself fails in: an async
+ * method rejects (so `Promise.allSettled([tool(), tool()])` sees one rejected
+ * entry, as it would for any failure of the tool), an async generator throws on
+ * its first `next()`, anything else throws synchronously.
+ */
+function refuse(target: (...args: never[]) => unknown, error: MaxStepsExceededError): unknown {
+  const tag = Object.prototype.toString.call(target);
+  if (tag === '[object AsyncFunction]') return Promise.reject(error);
+  if (tag === '[object AsyncGeneratorFunction]') {
+    return (async function* refused(): AsyncGenerator<never> {
+      throw error;
+    })();
+  }
+  throw error;
 }
