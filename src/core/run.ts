@@ -55,6 +55,8 @@ export class Run implements Span {
   private readonly openSteps = new Set<Step>();
   private controller?: AbortController;
   private abortReason?: unknown;
+  /** The run this one was started inside: its signal's abort reaches this run's signal. */
+  private readonly parentRun?: Run;
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -70,6 +72,7 @@ export class Run implements Span {
     this.traceFlags = parentRun ? parentRun.traceFlags : request?.traceFlags;
     this.parentSpanId = parentRun ? parent?.spanId : request?.parentSpanId;
     this.parentRunId = parentRun?.runId;
+    this.parentRun = parentRun;
     this.maxSteps = spec.maxSteps ?? engine.maxSteps;
     this.frame = { request, run: this, spanId: this.spanId };
     this.writer = engine.sink.openRun({ run_id: this.runId, trace_id: this.traceId, agent: this.agent, schema: SCHEMA_VERSION });
@@ -94,9 +97,15 @@ export class Run implements Span {
   /** Aborted when the run is cancelled, times out or the process shuts down. */
   get signal(): AbortSignal {
     if (!this.controller) {
-      this.controller = new AbortController();
+      const controller = (this.controller = new AbortController());
       // Read for the first time after the run was cancelled or timed out: already aborted.
-      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
+      if (this.abortReason !== undefined) controller.abort(this.abortReason);
+      else if (this.parentRun && !this.finished) {
+        // A sub-agent stops when its parent is cancelled or times out.
+        const parent = this.parentRun.signal;
+        if (parent.aborted) controller.abort(parent.reason);
+        else parent.addEventListener('abort', () => controller.abort(parent.reason), { once: true });
+      }
     }
     return this.controller.signal;
   }

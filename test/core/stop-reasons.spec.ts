@@ -27,9 +27,11 @@ class Tools {
   syncWork() {
     return 'done';
   }
-  @AgentTool('slow')
-  async slow(ms: number) {
-    await tick(ms);
+  /** Still open when the run's signal is aborted; settles a little after that. */
+  @AgentTool('until_aborted')
+  async untilAborted(signal: AbortSignal) {
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    await tick(2);
     return 'late';
   }
   @AgentLlm('model')
@@ -267,10 +269,10 @@ describe('stop reasons', () => {
         return interval(1);
       }
       @AgentRun({ name: 'slow_run', timeoutMs: 10 })
-      async slowRun(stepMs: number) {
+      async slowRun() {
         this.signalSeen = currentAgentRun()!.signal;
-        await tools.work();
-        const late = await tools.slow(stepMs); // still open when the timeout fires
+        tools.syncWork();
+        const late = await tools.untilAborted(this.signalSeen); // still open when the timeout fires
         await tools.work(); // begun after the run ended: belongs to no run
         return late;
       }
@@ -302,9 +304,8 @@ describe('stop reasons', () => {
     });
 
     it('timeout: the signal is aborted with AgentRunTimeoutError; a step open then is closed cancelled; later steps write nothing', async () => {
-      const result = agent.slowRun(40);
-      await tick(20);
-      expect(agent.signalSeen!.aborted).toBe(true);
+      const result = agent.slowRun();
+      await new Promise((resolve) => agent.signalSeen!.addEventListener('abort', resolve));
       expect(agent.signalSeen!.reason).toBeInstanceOf(AgentRunTimeoutError);
       // The body is not interrupted: it finishes on its own, with its own value.
       await expect(result).resolves.toBe('late');
