@@ -1,4 +1,4 @@
-import { installedEngine } from './engine';
+import { installedEngine, type Engine } from './engine';
 import { MaxStepsExceededError } from './errors';
 import { Run } from './run';
 import { currentFrame, runInFrame, type Frame } from './run-context';
@@ -19,26 +19,17 @@ import type { Step } from './step';
 export function instrument(spec: Spec, target: (...args: never[]) => unknown, thisArg: unknown, args: unknown[]): unknown {
   const engine = installedEngine();
   if (!engine) return Reflect.apply(target, thisArg, args);
-  const parent = currentFrame();
-  let span: Run | Step;
-  let frame: Frame;
+  let opened: { span: Run | Step; frame: Frame } | undefined;
   try {
-    if (spec.kind === 'run') {
-      span = new Run(engine, spec, parent, args);
-      frame = span.frame;
-    } else {
-      const run = parent?.run;
-      // A step outside any run, or after its run ended (a body still working
-      // past its timeout), has nothing to belong to.
-      if (!run || run.isFinished) return Reflect.apply(target, thisArg, args);
-      span = run.beginStep(spec, parent.spanId, args);
-      frame = { request: parent.request, run, spanId: span.spanId };
-    }
+    opened = open(engine, spec, currentFrame(), args);
   } catch (err) {
     if (err instanceof MaxStepsExceededError) return refuse(target, err);
     engine.dropped(err);
-    return Reflect.apply(target, thisArg, args);
   }
+  // The target is called outside that try: whatever it throws is the app's,
+  // and it is called exactly once.
+  if (!opened) return Reflect.apply(target, thisArg, args);
+  const { span, frame } = opened;
   return runInFrame(frame, () => {
     let result: unknown;
     try {
@@ -49,6 +40,22 @@ export function instrument(spec: Spec, target: (...args: never[]) => unknown, th
     }
     return settle(result, span, frame);
   });
+}
+
+/**
+ * Opens the run or the step for this call; undefined for a step outside any
+ * run, or begun after its run ended (a body still working past its timeout):
+ * it has nothing to belong to.
+ */
+function open(engine: Engine, spec: Spec, parent: Frame | undefined, args: unknown[]): { span: Run | Step; frame: Frame } | undefined {
+  if (spec.kind === 'run') {
+    const run = new Run(engine, spec, parent, args);
+    return { span: run, frame: run.frame };
+  }
+  const run = parent?.run;
+  if (!run || run.isFinished) return undefined;
+  const step = run.beginStep(spec, parent.spanId, args);
+  return { span: step, frame: { request: parent.request, run, spanId: step.spanId } };
 }
 
 /**

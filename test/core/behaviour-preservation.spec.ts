@@ -96,6 +96,39 @@ describe('behaviour preservation', () => {
     });
   });
 
+  it('a tool called outside any run, or after its run ended, is called exactly once and throws the same error', async () => {
+    const harness = installEngine();
+    try {
+      let calls = 0;
+      class Tools {
+        @AgentTool('fails_outside')
+        fails() {
+          calls += 1;
+          throw ERROR;
+        }
+      }
+      const tools = new Tools();
+      expect(() => tools.fails()).toThrow(ERROR);
+      expect(calls).toBe(1);
+      class Late {
+        later?: Promise<unknown>;
+        @AgentRun('late')
+        run() {
+          this.later = tick(1).then(() => tools.fails()); // after the run has returned
+          return 'early';
+        }
+      }
+      const late = new Late();
+      late.run();
+      await expect(late.later).rejects.toBe(ERROR);
+      expect(calls).toBe(2);
+      expect(harness.capture.events.map((e) => e.event)).toEqual(['run_started', 'run_finished']);
+      expect(harness.engine.droppedCount).toBe(0);
+    } finally {
+      harness.uninstall();
+    }
+  });
+
   it('keeps name and length', () => {
     expect(proto.scaled.name).toBe('scaled');
     expect(proto.scaled.length).toBe(3);
