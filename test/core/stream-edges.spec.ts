@@ -1,4 +1,5 @@
-import { Observable, finalize, interval, map, mergeMap, take } from 'rxjs';
+import { AsyncResource } from 'node:async_hooks';
+import { Observable, Subject, finalize, interval, map, mergeMap, take } from 'rxjs';
 import { AgentRun, AgentTool, currentAgentRun } from 'nestjs-agent-logging';
 import { expectWellFormedRun, installEngine, runsIn, tick } from '../support/engine-harness';
 
@@ -162,6 +163,31 @@ describe('stream edges', () => {
       expect(harness.capture.events.map((e) => e.event)).toEqual(['run_started']);
       await tick(40);
       expect(expectWellFormedRun(onlyRun())).toMatchObject({ status: 'error', stop_reason: 'timeout' });
+    });
+
+    it('a hot source fed from outside the run: operators run in the emitter\'s context unless bound to the run', async () => {
+      const bus = new Subject<number>(); // shared, fed by code outside any run
+      class HotAgent {
+        @AgentRun('unbound')
+        unbound(): Observable<number> {
+          return bus.pipe(take(1), mergeMap((n) => tools.echo(n)));
+        }
+        @AgentRun('bound')
+        bound(): Observable<number> {
+          // AsyncResource.bind captures the run's context when the pipe is built.
+          return bus.pipe(take(1), mergeMap(AsyncResource.bind((n: number) => tools.echo(n))));
+        }
+      }
+      const agent = new HotAgent();
+      const done = Promise.all([agent.unbound(), agent.bound()].map((o) => new Promise((r) => o.subscribe({ complete: () => r(undefined) }))));
+      bus.next(7);
+      await done;
+      await tick(5);
+      const runs = [...runsIn(harness.capture.events).values()];
+      const byAgent = Object.fromEntries(runs.map((r) => [r[0].agent as string, r]));
+      // Unbound: the tool ran outside any run, so it wrote nothing, and nothing leaked into the other run.
+      expect(expectWellFormedRun(byAgent.unbound)).toMatchObject({ stop_reason: 'completed', total_steps: 0 });
+      expect(expectWellFormedRun(byAgent.bound)).toMatchObject({ stop_reason: 'completed', total_steps: 1 });
     });
 
     it('unsubscribing runs the teardown inside the run, and aborts its signal', async () => {
