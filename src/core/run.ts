@@ -57,6 +57,8 @@ export class Run implements Span {
   private abortReason?: unknown;
   /** The run this one was started inside: its signal's abort reaches this run's signal. */
   private readonly parentRun?: Run;
+  /** Removes this run's listener from the parent's signal, so many sub-agents do not pile listeners on it. */
+  private unlinkParent?: () => void;
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -104,7 +106,11 @@ export class Run implements Span {
         // A sub-agent stops when its parent is cancelled or times out.
         const parent = this.parentRun.signal;
         if (parent.aborted) controller.abort(parent.reason);
-        else parent.addEventListener('abort', () => controller.abort(parent.reason), { once: true });
+        else {
+          const follow = () => controller.abort(parent.reason);
+          parent.addEventListener('abort', follow, { once: true });
+          this.unlinkParent = () => parent.removeEventListener('abort', follow);
+        }
       }
     }
     return this.controller.signal;
@@ -208,6 +214,7 @@ export class Run implements Span {
     if (this.finished) return;
     this.finished = true;
     if (this.timer) clearTimeout(this.timer);
+    this.unlinkParent?.();
     this.engine.untrack(this);
     // Steps still open (a tool awaited past the timeout, a call the body did
     // not wait for) end with the run, so run_finished stays the last event and

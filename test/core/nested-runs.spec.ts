@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { Observable, from, mergeMap } from 'rxjs';
 import { AgentRun, AgentTool, currentAgentRun, withAgentRun } from 'nestjs-agent-logging';
 import { expectWellFormedRun, installEngine, runsIn, tick } from '../support/engine-harness';
@@ -117,5 +118,28 @@ describe('nested runs', () => {
     expect(childSignal?.aborted).toBe(true);
     const runs = [...runsIn(harness.capture.events).values()];
     expect(runs.map((r) => expectWellFormedRun(r).stop_reason).sort()).toEqual(['completed', 'timeout']);
+  });
+});
+
+describe('many sub-agents under one parent', () => {
+  let harness: ReturnType<typeof installEngine>;
+  beforeEach(() => {
+    harness = installEngine();
+  });
+  afterEach(() => harness.uninstall());
+
+  it('children that read their signal do not pile listeners on the parent\'s once they end (no EventTarget leak)', async () => {
+    const child = withAgentRun('researcher', async () => {
+      void currentAgentRun()!.signal;
+      await tick();
+    });
+    const listeners = await withAgentRun('orchestrator', async () => {
+      const own = currentAgentRun()!.signal;
+      for (let i = 0; i < 30; i++) await child();
+      return getEventListeners(own, 'abort').length;
+    })();
+    expect(listeners).toBe(0);
+    await tick(5);
+    expect(runsIn(harness.capture.events).size).toBe(31);
   });
 });
