@@ -19,17 +19,18 @@ import type { Step } from './step';
 export function instrument(spec: Spec, target: (...args: never[]) => unknown, thisArg: unknown, args: unknown[]): unknown {
   const engine = installedEngine();
   if (!engine) return Reflect.apply(target, thisArg, args);
-  let opened: { span: Run | Step; frame: Frame } | undefined;
+  const parent = currentFrame();
+  let span: Run | Step | undefined;
   try {
-    opened = open(engine, spec, currentFrame(), args);
+    span = open(engine, spec, parent, args);
   } catch (err) {
     if (err instanceof MaxStepsExceededError) return refuse(target, err);
     engine.dropped(err);
   }
   // The target is called outside that try: whatever it throws is the app's,
   // and it is called exactly once.
-  if (!opened) return Reflect.apply(target, thisArg, args);
-  const { span, frame } = opened;
+  if (!span) return Reflect.apply(target, thisArg, args);
+  const frame: Frame = span instanceof Run ? span.frame : { request: parent?.request, run: span.run, spanId: span.spanId };
   return runInFrame(frame, () => {
     let result: unknown;
     try {
@@ -47,15 +48,11 @@ export function instrument(spec: Spec, target: (...args: never[]) => unknown, th
  * run, or begun after its run ended (a body still working past its timeout):
  * it has nothing to belong to.
  */
-function open(engine: Engine, spec: Spec, parent: Frame | undefined, args: unknown[]): { span: Run | Step; frame: Frame } | undefined {
-  if (spec.kind === 'run') {
-    const run = new Run(engine, spec, parent, args);
-    return { span: run, frame: run.frame };
-  }
+function open(engine: Engine, spec: Spec, parent: Frame | undefined, args: unknown[]): Run | Step | undefined {
+  if (spec.kind === 'run') return new Run(engine, spec, parent, args);
   const run = parent?.run;
   if (!run || run.isFinished) return undefined;
-  const step = run.beginStep(spec, parent.spanId, args);
-  return { span: step, frame: { request: parent.request, run, spanId: step.spanId } };
+  return run.beginStep(spec, parent.spanId, args);
 }
 
 /**
