@@ -113,6 +113,23 @@ describe('stream edges', () => {
       expect(expectWellFormedRun(onlyRun()).status).toBe('ok');
     });
 
+    it('an iterable whose [Symbol.asyncIterator]() throws ends the run with that error', async () => {
+      const error = new EdgeError('no iterator today');
+      class Broken {
+        @AgentRun('broken_iterable')
+        stream(): AsyncIterable<number> {
+          return {
+            [Symbol.asyncIterator]: () => {
+              throw error;
+            },
+          };
+        }
+      }
+      const iterable = new Broken().stream();
+      expect(() => iterable[Symbol.asyncIterator]()).toThrow(error);
+      expect(expectWellFormedRun(onlyRun())).toMatchObject({ status: 'error', stop_reason: 'error', error_class: 'EdgeError' });
+    });
+
     it('await using / Symbol.asyncDispose closes the stream as cancelled', async () => {
       const it = new Gen().slow() as AsyncGenerator<number> & { [Symbol.asyncDispose](): Promise<void> };
       await it.next();

@@ -78,7 +78,16 @@ export function wrapAsyncIterable<T extends AsyncIterable<unknown>>(source: T, s
   return new Proxy(source, {
     get(target, key) {
       if (key === Symbol.asyncIterator) {
-        return () => wrapAsyncIterator(runInFrame(frame, () => target[Symbol.asyncIterator]()), span, frame);
+        return () => {
+          let iterator: AnyAsyncIterator;
+          try {
+            iterator = runInFrame(frame, () => target[Symbol.asyncIterator]()) as AnyAsyncIterator;
+          } catch (error) {
+            span.end({ type: 'error', error });
+            throw error;
+          }
+          return wrapAsyncIterator(iterator, span, frame);
+        };
       }
       const value: unknown = Reflect.get(target, key, target);
       return typeof value === 'function' ? value.bind(target) : value;
