@@ -129,7 +129,7 @@ describe('Nest handlers that stream (SSE over real HTTP)', () => {
     const finished = expectWellFormedRun(run);
     expect(finished).toMatchObject({ status: 'cancelled', stop_reason: 'cancelled', level: 30 });
     expect(run.find((e) => e.event === 'llm_result')).toMatchObject({ status: 'cancelled' });
-    expect(finished.total_steps as number).toBeLessThan(10);
+    expect(finished.total_steps as number).toBeLessThan(200); // of the 2001 a full stream would take
   });
 
   it('an @AgentRun method returning an async generator, streamed to completion', async () => {
