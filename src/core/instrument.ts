@@ -1,4 +1,4 @@
-import { installedEngine } from './engine';
+import { installedEngine, type Engine } from './engine';
 import { MaxStepsExceededError } from './errors';
 import { Run } from './run';
 import { currentFrame, runInFrame, type Frame } from './run-context';
@@ -14,29 +14,23 @@ import type { Step } from './step';
  * With no engine installed (the module was never imported, say in a unit
  * test) it simply calls through. A fault in our own bookkeeping is counted and
  * the target is called as if undecorated; only the step guard's
- * MaxStepsExceededError is ever thrown into the app, by design.
+ * MaxStepsExceededError is ever given to the app, by design.
  */
 export function instrument(spec: Spec, target: (...args: never[]) => unknown, thisArg: unknown, args: unknown[]): unknown {
   const engine = installedEngine();
   if (!engine) return Reflect.apply(target, thisArg, args);
   const parent = currentFrame();
-  let span: Run | Step;
-  let frame: Frame;
+  let span: Run | Step | undefined;
   try {
-    if (spec.kind === 'run') {
-      span = new Run(engine, spec, parent, args);
-      frame = span.frame;
-    } else {
-      const run = parent?.run;
-      if (!run) return Reflect.apply(target, thisArg, args); // a step outside any run has nothing to belong to
-      span = run.beginStep(spec, parent.spanId, args);
-      frame = { request: parent.request, run, spanId: span.spanId };
-    }
+    span = open(engine, spec, parent, args);
   } catch (err) {
-    if (err instanceof MaxStepsExceededError) throw err;
+    if (err instanceof MaxStepsExceededError) return refuse(target, err);
     engine.dropped(err);
-    return Reflect.apply(target, thisArg, args);
   }
+  // The target is called outside that try: whatever it throws is the app's,
+  // and it is called exactly once.
+  if (!span) return Reflect.apply(target, thisArg, args);
+  const frame: Frame = span instanceof Run ? span.frame : { request: parent?.request, run: span.run, spanId: span.spanId };
   return runInFrame(frame, () => {
     let result: unknown;
     try {
@@ -47,4 +41,33 @@ export function instrument(spec: Spec, target: (...args: never[]) => unknown, th
     }
     return settle(result, span, frame);
   });
+}
+
+/**
+ * Opens the run or the step for this call; undefined for a step outside any
+ * run, or begun after its run ended (a body still working past its timeout):
+ * it has nothing to belong to.
+ */
+function open(engine: Engine, spec: Spec, parent: Frame | undefined, args: unknown[]): Run | Step | undefined {
+  if (spec.kind === 'run') return new Run(engine, spec, parent, args);
+  const run = parent?.run;
+  if (!run || run.isFinished) return undefined;
+  return run.beginStep(spec, parent.spanId, args);
+}
+
+/**
+ * The step guard's refusal, in the shape the method itself fails in: an async
+ * method rejects (so `Promise.allSettled([tool(), tool()])` sees one rejected
+ * entry, as it would for any failure of the tool), an async generator throws on
+ * its first `next()`, anything else throws synchronously.
+ */
+function refuse(target: (...args: never[]) => unknown, error: MaxStepsExceededError): unknown {
+  const tag = Object.prototype.toString.call(target);
+  if (tag === '[object AsyncFunction]') return Promise.reject(error);
+  if (tag === '[object AsyncGeneratorFunction]') {
+    return (async function* refused(): AsyncGenerator<never> {
+      throw error;
+    })();
+  }
+  throw error;
 }

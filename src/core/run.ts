@@ -49,7 +49,16 @@ export class Run implements Span {
   /** Errors of failed steps, to tell a step failure that ended the run from the body's own error. */
   private failures?: { error: unknown; kind: StepSpec['kind'] }[];
   private finished = false;
+  /** Set once run_finished is written: nothing of this run is written after it. */
+  private closed = false;
+  /** Steps begun and not yet ended, closed as `cancelled` if the run ends first. */
+  private readonly openSteps = new Set<Step>();
   private controller?: AbortController;
+  private abortReason?: unknown;
+  /** The run this one was started inside: its signal's abort reaches this run's signal. */
+  private readonly parentRun?: Run;
+  /** Removes this run's listener from the parent's signal, so many sub-agents do not pile listeners on it. */
+  private unlinkParent?: () => void;
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -65,6 +74,7 @@ export class Run implements Span {
     this.traceFlags = parentRun ? parentRun.traceFlags : request?.traceFlags;
     this.parentSpanId = parentRun ? parent?.spanId : request?.parentSpanId;
     this.parentRunId = parentRun?.runId;
+    this.parentRun = parentRun;
     this.maxSteps = spec.maxSteps ?? engine.maxSteps;
     this.frame = { request, run: this, spanId: this.spanId };
     this.writer = engine.sink.openRun({ run_id: this.runId, trace_id: this.traceId, agent: this.agent, schema: SCHEMA_VERSION });
@@ -88,16 +98,37 @@ export class Run implements Span {
 
   /** Aborted when the run is cancelled, times out or the process shuts down. */
   get signal(): AbortSignal {
-    this.controller ??= new AbortController();
+    if (!this.controller) {
+      const controller = (this.controller = new AbortController());
+      // Read for the first time after the run was cancelled or timed out: already aborted.
+      if (this.abortReason !== undefined) controller.abort(this.abortReason);
+      else if (this.parentRun && !this.finished) {
+        // A sub-agent stops when its parent is cancelled or times out.
+        const parent = this.parentRun.signal;
+        if (parent.aborted) controller.abort(parent.reason);
+        else {
+          const follow = () => controller.abort(parent.reason);
+          parent.addEventListener('abort', follow, { once: true });
+          this.unlinkParent = () => parent.removeEventListener('abort', follow);
+        }
+      }
+    }
     return this.controller.signal;
   }
 
+  /** True once the run has ended: steps begun after that belong to no run. */
   get isFinished(): boolean {
     return this.finished;
   }
 
+  /** True once run_finished is written: a step settling after that writes nothing. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Writes one event; a failing sink is counted, never thrown into the app. */
   emit<N extends AgentEventName>(level: EventLevel, event: N, head: { span_id: string; parent_span_id?: string }, fields: EventFields<N>): void {
+    if (this.closed) return;
     try {
       this.writer.write(level, buildEvent(event, { seq: ++this.seq, ...head }, fields));
     } catch (err) {
@@ -114,7 +145,13 @@ export class Run implements Span {
     this.steps += 1;
     if (spec.kind === 'tool') this.toolCalls += 1;
     else this.llmCalls += 1;
-    return new Step(this, spec, this.steps, parentSpanId, args);
+    const step = new Step(this, spec, this.steps, parentSpanId, args);
+    this.openSteps.add(step);
+    return step;
+  }
+
+  stepEnded(step: Step): void {
+    this.openSteps.delete(step);
   }
 
   addUsage(usage: TokenUsage): void {
@@ -128,7 +165,8 @@ export class Run implements Span {
   }
 
   end(outcome: Outcome): void {
-    if (outcome.type === 'cancelled') this.controller?.abort(new Error('agent run cancelled'));
+    if (this.finished) return;
+    if (outcome.type === 'cancelled') this.abort(new Error('agent run cancelled'));
     this.finish(outcome.type, outcome.type === 'error' ? outcome.error : undefined, this.reasonFor(outcome));
   }
 
@@ -136,8 +174,13 @@ export class Run implements Span {
   forceEnd(reason: ForcedEnd): void {
     if (this.finished) return;
     const cause = reason === 'timeout' ? new AgentRunTimeoutError(this.agent, this.timeoutMs ?? 0) : new Error('process shutting down');
-    this.controller?.abort(cause);
+    this.abort(cause);
     this.finish('error', undefined, reason);
+  }
+
+  private abort(reason: unknown): void {
+    this.abortReason = reason;
+    this.controller?.abort(reason);
   }
 
   private reasonFor(outcome: Outcome): StopReason {
@@ -171,7 +214,12 @@ export class Run implements Span {
     if (this.finished) return;
     this.finished = true;
     if (this.timer) clearTimeout(this.timer);
+    this.unlinkParent?.();
     this.engine.untrack(this);
+    // Steps still open (a tool awaited past the timeout, a call the body did
+    // not wait for) end with the run, so run_finished stays the last event and
+    // its totals count every step.
+    for (const step of this.openSteps) step.end({ type: 'cancelled' });
     try {
       const described = status === 'error' && error !== undefined ? describeError(error, this.engine.scrub) : undefined;
       this.emit(status === 'error' ? 'error' : 'info', 'run_finished', { span_id: this.spanId, parent_span_id: this.parentSpanId }, {
@@ -189,6 +237,7 @@ export class Run implements Span {
     } catch (err) {
       this.engine.dropped(err);
     }
+    this.closed = true;
     this.failures = undefined;
   }
 }

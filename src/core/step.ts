@@ -51,6 +51,8 @@ export class Step implements Span {
   end(outcome: Outcome): void {
     if (this.done) return;
     this.done = true;
+    this.run.stepEnded(this);
+    if (this.run.isClosed) return; // the run ended first and closed this step as cancelled
     try {
       this.finish(outcome);
     } catch (err) {

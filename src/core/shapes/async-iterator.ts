@@ -24,12 +24,16 @@ export function isAsyncIterable(value: object): value is AsyncIterable<unknown> 
  */
 export function wrapAsyncIterator(source: AnyAsyncIterator, span: Span, frame: Frame): AsyncGenerator<unknown, unknown, unknown> {
   let done = false;
+  // Once the consumer called return(), the eventual end is an abandonment, even
+  // if a `finally` in the generator still yields before it is done.
+  let abandoned = false;
   const finish = (outcome: Parameters<Span['end']>[0]) => {
     if (done) return;
     done = true;
     span.end(outcome);
   };
   const call = async (method: 'next' | 'return' | 'throw', arg: unknown): Promise<IteratorResult<unknown, unknown>> => {
+    if (method === 'return') abandoned = true;
     const fn = source[method];
     if (!isFunction(fn)) {
       // An iterator without return/throw: finishing early is still an ending.
@@ -44,9 +48,10 @@ export function wrapAsyncIterator(source: AnyAsyncIterator, span: Span, frame: F
       finish({ type: 'error', error });
       throw error;
     }
-    if (method === 'next' && !result.done) span.observe?.(result.value);
-    else if (method === 'next') finish({ type: 'ok', value: result.value });
-    else finish({ type: 'cancelled' });
+    // A generator may catch what throw() sent in and go on yielding, or yield
+    // from a `finally` after return(): only `done` ends the span.
+    if (!result.done) span.observe?.(result.value);
+    else finish(abandoned ? { type: 'cancelled' } : { type: 'ok', value: result.value });
     return result;
   };
   const wrapped: AsyncGenerator<unknown, unknown, unknown> = {
@@ -73,7 +78,16 @@ export function wrapAsyncIterable<T extends AsyncIterable<unknown>>(source: T, s
   return new Proxy(source, {
     get(target, key) {
       if (key === Symbol.asyncIterator) {
-        return () => wrapAsyncIterator(runInFrame(frame, () => target[Symbol.asyncIterator]()), span, frame);
+        return () => {
+          let iterator: AnyAsyncIterator;
+          try {
+            iterator = runInFrame(frame, () => target[Symbol.asyncIterator]()) as AnyAsyncIterator;
+          } catch (error) {
+            span.end({ type: 'error', error });
+            throw error;
+          }
+          return wrapAsyncIterator(iterator, span, frame);
+        };
       }
       const value: unknown = Reflect.get(target, key, target);
       return typeof value === 'function' ? value.bind(target) : value;

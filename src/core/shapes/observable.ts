@@ -11,6 +11,9 @@ export { isObservable };
  * every callback of a cold stream (timers, promises, tool calls in a pipe)
  * belongs to the run. Values are forwarded inside the frame too, for
  * downstream operators of a hot source.
+ *
+ * A later subscription (a retry, a second subscriber) does the work again in
+ * the run's context; once the run has finished it writes nothing more.
  */
 export function observeObservable<T>(source: Observable<T>, span: Span, frame: Frame): Observable<T> {
   return new Observable<T>((subscriber) => {
@@ -34,7 +37,8 @@ export function observeObservable<T>(source: Observable<T>, span: Span, frame: F
       }),
     );
     return () => {
-      subscription.unsubscribe();
+      // The source's teardown (finalize, a model client's abort) runs inside the run too.
+      runInFrame(frame, () => subscription.unsubscribe());
       if (!settled) span.end({ type: 'cancelled' });
     };
   });
