@@ -47,10 +47,12 @@ export const BUILT_IN_SCRUB_RULES: readonly ScrubRule[] = [
     pattern: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@:]{1,256}:[^\s/?#@]{1,256}@/gi,
     replace: (m) => `${m[1]}[credentials]@`,
   },
+  { name: 'bearer_token', pattern: /\bBearer\s+[A-Za-z0-9\-._~+/]{8,4096}=*/gi, replace: token('Bearer [token]') },
   {
-    name: 'bearer_token',
-    pattern: /\b(Bearer|Basic(?=\s+[A-Za-z0-9+/]{0,1024}[0-9+/=]))\s+[A-Za-z0-9\-._~+/]{8,4096}=*/gi,
-    replace: (m) => `${m[1]} [token]`,
+    // "Basic authentication failed" stays: only base64 that decodes to user:password is taken
+    name: 'basic_credentials',
+    pattern: /\bBasic\s+([A-Za-z0-9+/]{4,1024}={0,2})(?![A-Za-z0-9+/=])/gi,
+    replace: (m) => (Buffer.from(m[1], 'base64').toString('latin1').includes(':') ? 'Basic [token]' : m[0]),
   },
   { name: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{1,8192}\.eyJ[A-Za-z0-9_-]{1,16384}\.[A-Za-z0-9_-]{0,8192}/g, replace: token('[jwt]') },
   {
@@ -77,5 +79,6 @@ export const BUILT_IN_SCRUB_RULES: readonly ScrubRule[] = [
     },
   },
   { name: 'ipv4', pattern: new RegExp(`\\b(?:${OCTET}\\.){3}${OCTET}\\b`, 'g'), replace: token('[ip]') },
-  { name: 'ipv6', pattern: new RegExp(`(?<![\\w:])(?:${IPV6})(?![\\w:])`, 'gi'), replace: token('[ip]') },
+  // with at least one digit, so Rust's Add::add and C++'s std::io stay
+  { name: 'ipv6', pattern: new RegExp(`(?<![\\w:])(?=[0-9a-f:]{0,45}\\d)(?:${IPV6})(?![\\w:])`, 'gi'), replace: token('[ip]') },
 ];

@@ -30,6 +30,8 @@ export const SCRUB_LOOKAHEAD = 1024;
 const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+const isLeadSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
+
 /**
  * Checks `scrubPatterns` at configuration time: RegExp instances that cannot
  * match the empty string (which would redact between every character).
@@ -103,7 +105,11 @@ export function createScrubber(options: ScrubberOptions = {}): Scrubber {
     let state = { text: cut ? text.slice(0, max + SCRUB_LOOKAHEAD) : text, keep: cut ? max : text.length };
     for (const rule of rules) state = applyRule(rule, state.text, state.keep);
     let out = state.text.slice(0, state.keep);
-    if (cut || out.length > max) out = `${out.slice(0, max - 1)}…`;
+    if (cut || out.length > max) {
+      // never split a surrogate pair at the cut
+      const end = max - 1 > 0 && isLeadSurrogate(out.charCodeAt(max - 2)) ? max - 2 : max - 1;
+      out = `${out.slice(0, end)}…`;
+    }
     return out.replace(UNSAFE_CHARS, ' ').replace(LONE_SURROGATE, '\ufffd');
   };
 }
