@@ -56,9 +56,9 @@ export const BUILT_IN_SCRUB_RULES: readonly ScrubRule[] = [
   },
   { name: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{1,8192}\.eyJ[A-Za-z0-9_-]{1,16384}\.[A-Za-z0-9_-]{0,8192}/g, replace: token('[jwt]') },
   {
-    // password=..., "api_key": "...", secret: ... (the name stays, the value goes)
+    // password=..., "api_key": "...", secret: ... (the name stays, the value goes; one already [Redacted] stays)
     name: 'secret_assignment',
-    pattern: /\b(password|passwd|pwd|secret|client[_-]?secret|api[_-]?key|access[_-]?token|auth[_-]?token|refresh[_-]?token)("?\s{0,8}[=:]\s{0,8}"?)[^\s"',;&]{1,512}/gi,
+    pattern: /\b(password|passwd|pwd|secret|client[_-]?secret|api[_-]?key|access[_-]?token|auth[_-]?token|refresh[_-]?token)("?\s{0,8}[=:]\s{0,8}"?)(?!\[)[^\s"',;&]{1,512}/gi,
     replace: (m) => `${m[1]}${m[2]}[redacted]`,
   },
   { name: 'api_key', pattern: /\bsk-[A-Za-z0-9_-]{16,512}/g, replace: token('[api_key]') },
