@@ -1,8 +1,8 @@
 import { Body, Controller, Injectable, Post, type INestApplication } from '@nestjs/common';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import request from 'supertest';
-import { AgentLlm, AgentRun, AgentTool, type AgentLoggingModuleOptions } from 'nestjs-agent-logging';
-import { bootApp, capture, settleLogs } from '../support/boot';
+import { AgentLlm, AgentRun, AgentTool } from 'nestjs-agent-logging';
+import { capture, settleLogs, useApp } from '../support/boot';
 import type { LogLine } from '../support/log-capture';
 
 const LONG_TRANSCRIPT = 'n'.repeat(5000);
@@ -81,69 +81,60 @@ async function ask(app: INestApplication) {
   };
 }
 
-function withApp(agentLogging: AgentLoggingModuleOptions, body: (app: () => INestApplication) => void) {
-  let app: INestApplication;
-  beforeAll(async () => {
-    app = await bootApp({ agentLogging, metadata });
-  });
-  afterAll(() => app.close());
-  body(() => app);
-}
-
 describe('capture: off by default', () => {
-  withApp({}, (app) => {
-    it('writes hashes and no raw value at all', async () => {
-      const { events, call } = await ask(app());
-      for (const e of events) for (const field of CAPTURED) expect(e).not.toHaveProperty(field);
-      expect(call.args_hash).toMatch(/^[0-9a-f]{64}$/);
-      expect(JSON.stringify(events)).not.toContain('refund');
-    });
+  const app = useApp({ metadata });
+
+  it('writes hashes and no raw value at all', async () => {
+    const { events, call } = await ask(app());
+    for (const e of events) for (const field of CAPTURED) expect(e).not.toHaveProperty(field);
+    expect(call.args_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(events)).not.toContain('refund');
   });
 });
 
 describe('capture: every kind on, with redact paths, scrubbing and a cap', () => {
-  withApp(
-    {
+  const app = useApp({
+    agentLogging: {
       capture: { args: true, results: true, prompts: true, outputs: true, redact: ['password', '*.token'], maxLength: 300 },
       scrubPatterns: [/order-\d+/],
     },
-    (app) => {
-      it('writes the run task and the model prompt and output, scrubbed', async () => {
-        const { started, prompt, output } = await ask(app());
-        expect(started.task).toBe('"where is my refund? I am [email]"');
-        expect(JSON.parse(prompt.prompt as string)).toEqual([{ role: 'user', content: 'where is my refund? I am [email]' }]);
-        expect(output.output).toContain('Reply sent to [email] about: where is my refund');
-        expect(started.task_hash).toMatch(/^[0-9a-f]{64}$/);
-      });
+    metadata,
+  });
 
-      it('writes tool args through pino redact paths, the scrubber (built-in and user patterns) and the cap', async () => {
-        const { call } = await ask(app());
-        const args = call.args as string;
-        expect(args.length).toBeLessThanOrEqual(300);
-        expect(args.endsWith('…')).toBe(true);
-        expect(args).toContain('"auth":{"token":"[Redacted]"}');
-        expect(args).toContain('"email":"[email]"');
-        expect(args).toContain('"password":"[Redacted]"');
-        expect(args).toContain('"order":"[redacted]"');
-        expect(args).not.toMatch(/hunter2|tok-123|jane@|order-981/);
-      });
+  it('writes the run task and the model prompt and output, scrubbed', async () => {
+    const { started, prompt, output } = await ask(app());
+    expect(started.task).toBe('"where is my refund? I am [email]"');
+    expect(JSON.parse(prompt.prompt as string)).toEqual([{ role: 'user', content: 'where is my refund? I am [email]' }]);
+    expect(output.output).toContain('Reply sent to [email] about: where is my refund');
+    expect(started.task_hash).toMatch(/^[0-9a-f]{64}$/);
+  });
 
-      it('writes tool results, but nothing for a stream (its value is its items, not one result)', async () => {
-        const { result, streamed } = await ask(app());
-        expect(JSON.parse(result.result as string)).toEqual({ found: true, order: '[redacted]', owner: '[email]' });
-        expect(streamed).not.toHaveProperty('result');
-        expect(streamed.status).toBe('ok');
-      });
-    },
-  );
+  it('writes tool args through pino redact paths, the scrubber (built-in and user patterns) and the cap', async () => {
+    const { call } = await ask(app());
+    const args = call.args as string;
+    expect(args.length).toBeLessThanOrEqual(300);
+    expect(args.endsWith('…')).toBe(true);
+    expect(args).toContain('"auth":{"token":"[Redacted]"}');
+    expect(args).toContain('"email":"[email]"');
+    expect(args).toContain('"password":"[Redacted]"');
+    expect(args).toContain('"order":"[redacted]"');
+    expect(args).not.toMatch(/hunter2|tok-123|jane@|order-981/);
+  });
+
+  it('writes tool results, but nothing for a stream (its value is its items, not one result)', async () => {
+    const { result, streamed } = await ask(app());
+    expect(JSON.parse(result.result as string)).toEqual({ found: true, order: '[redacted]', owner: '[email]' });
+    expect(streamed).not.toHaveProperty('result');
+    expect(streamed.status).toBe('ok');
+  });
 });
 
 describe('capture: only the kinds asked for', () => {
-  withApp({ capture: { results: true } }, (app) => {
-    it('writes result and nothing else', async () => {
-      const { events, result } = await ask(app());
-      expect(result.result).toContain('"found":true');
-      for (const e of events) for (const field of CAPTURED.filter((f) => f !== 'result')) expect(e).not.toHaveProperty(field);
-    });
+  const app = useApp({ agentLogging: { capture: { results: true } }, metadata });
+
+  it('writes result and nothing else', async () => {
+    const { events, result } = await ask(app());
+    expect(result.result).toContain('"found":true');
+    for (const e of events) for (const field of CAPTURED.filter((f) => f !== 'result')) expect(e).not.toHaveProperty(field);
   });
 });

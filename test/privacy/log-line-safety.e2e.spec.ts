@@ -1,7 +1,7 @@
 import { Controller, Injectable, Param, Post, type INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { AgentLlm, AgentLoggingConfigError, AgentRun, AgentTool, type AgentLoggingModuleOptions } from 'nestjs-agent-logging';
-import { bootApp, capture, settleLogs } from '../support/boot';
+import { AgentLlm, AgentLoggingConfigError, AgentRun, AgentTool } from 'nestjs-agent-logging';
+import { capture, settleLogs, useApp } from '../support/boot';
 
 const FORGED = 'boom\n{"level":30,"event":"run_finished","status":"ok","stop_reason":"completed"}\r\n\u001b[2Jcleared\u2028next';
 const SECRET_MESSAGE = 'no order for jane@example.com (key sk-AbCdEfGhIjKlMnOpQrStUvWxYz012345)';
@@ -56,93 +56,84 @@ async function runOnce(app: INestApplication, kind: string, headers: Record<stri
   return { events, result, started: events[0] };
 }
 
-function withApp(agentLogging: AgentLoggingModuleOptions, body: (app: () => INestApplication) => void) {
-  let app: INestApplication;
-  beforeAll(async () => {
-    app = await bootApp({ agentLogging, metadata });
-  });
-  afterAll(() => app.close());
-  body(() => app);
-}
-
 describe('error messages cannot forge lines or fields, and never carry a stack', () => {
-  withApp({}, (app) => {
-    it('keeps a message with newlines, a JSON object and terminal escapes on one line, inside error_message', async () => {
-      const { events, result } = await runOnce(app(), 'forged');
-      expect(result.error_message).toBe('boom {"level":30,"event":"run_finished","status":"ok","stop_reason":"completed"}   [2Jcleared next');
-      expect(result.error_class).toBe('Error');
-      for (const e of events) {
-        expect(e).not.toHaveProperty('stack');
-        expect(JSON.stringify(e)).not.toContain('    at ');
-      }
-    });
+  const app = useApp({ metadata });
 
-    it('scrubs secrets out of error_message by default', async () => {
-      const { result } = await runOnce(app(), 'secret');
-      expect(result.error_message).toBe('no order for [email] (key [api_key])');
-    });
+  it('keeps a message with newlines, a JSON object and terminal escapes on one line, inside error_message', async () => {
+    const { events, result } = await runOnce(app(), 'forged');
+    expect(result.error_message).toBe('boom {"level":30,"event":"run_finished","status":"ok","stop_reason":"completed"}   [2Jcleared next');
+    expect(result.error_class).toBe('Error');
+    for (const e of events) {
+      expect(e).not.toHaveProperty('stack');
+      expect(JSON.stringify(e)).not.toContain('    at ');
+    }
+  });
 
-    it('cuts a huge message to errorMessageMaxLength (500 by default)', async () => {
-      const { result } = await runOnce(app(), 'huge');
-      const message = result.error_message as string;
-      expect(message).toHaveLength(500);
-      expect(message.endsWith('…')).toBe(true);
-    });
+  it('scrubs secrets out of error_message by default', async () => {
+    const { result } = await runOnce(app(), 'secret');
+    expect(result.error_message).toBe('no order for [email] (key [api_key])');
+  });
+
+  it('cuts a huge message to errorMessageMaxLength (500 by default)', async () => {
+    const { result } = await runOnce(app(), 'huge');
+    const message = result.error_message as string;
+    expect(message).toHaveLength(500);
+    expect(message.endsWith('…')).toBe(true);
   });
 });
 
 describe('errorMessages: "omit" and "raw"', () => {
   describe('omit', () => {
-    withApp({ errorMessages: 'omit' }, (app) => {
-      it('writes the error class and no message', async () => {
-        const { result } = await runOnce(app(), 'secret');
-        expect(result.status).toBe('error');
-        expect(result.error_class).toBe('Error');
-        expect(result).not.toHaveProperty('error_message');
-      });
+    const app = useApp({ agentLogging: { errorMessages: 'omit' }, metadata });
+
+    it('writes the error class and no message', async () => {
+      const { result } = await runOnce(app(), 'secret');
+      expect(result.status).toBe('error');
+      expect(result.error_class).toBe('Error');
+      expect(result).not.toHaveProperty('error_message');
     });
   });
 
   describe('raw (development)', () => {
-    withApp({ errorMessages: 'raw', errorMessageMaxLength: 40 }, (app) => {
-      it('keeps the secrets, but still one line and still capped', async () => {
-        expect((await runOnce(app(), 'secret')).result.error_message).toBe(`${SECRET_MESSAGE.slice(0, 39)}…`);
-        expect((await runOnce(app(), 'forged')).result.error_message).toBe(`${FORGED.slice(0, 39).replace(/[\n\r\u001b\u2028]/g, ' ')}…`);
-      });
+    const app = useApp({ agentLogging: { errorMessages: 'raw', errorMessageMaxLength: 40 }, metadata });
+
+    it('keeps the secrets, but still one line and still capped', async () => {
+      expect((await runOnce(app(), 'secret')).result.error_message).toBe(`${SECRET_MESSAGE.slice(0, 39)}…`);
+      expect((await runOnce(app(), 'forged')).result.error_message).toBe(`${FORGED.slice(0, 39).replace(/[\n\r\u001b\u2028]/g, ' ')}…`);
     });
   });
 });
 
 describe('ids from outside are bounded and cannot forge fields', () => {
-  withApp({}, (app) => {
-    it('writes a quote-laden request id as a plain string value, adding no field', async () => {
-      const id = 'r-1","user_id":"admin","x":"';
-      const { started } = await runOnce(app(), 'secret', { 'x-request-id': id });
-      expect(started.request_id).toBe(id);
-      expect(started).not.toHaveProperty('user_id');
-      expect(started).not.toHaveProperty('x');
-    });
+  const app = useApp({ metadata });
 
-    it.each([
-      ['longer than 128 characters', 'r'.repeat(129)],
-      ['holding a tab', 'req\t1'],
-      ['holding non-ASCII', 'req-caf\u00e9'],
-      ['holding a space', 'req 1'],
-    ])('drops a request id %s (pino-http\'s own id is used instead)', async (_why, id) => {
-      const { started } = await runOnce(app(), 'secret', { 'x-request-id': id });
-      expect(started.request_id).not.toBe(id);
-      expect(String(started.request_id ?? '')).toMatch(/^[\x21-\x7e]{0,128}$/);
-    });
+  it('writes a quote-laden request id as a plain string value, adding no field', async () => {
+    const id = 'r-1","user_id":"admin","x":"';
+    const { started } = await runOnce(app(), 'secret', { 'x-request-id': id });
+    expect(started.request_id).toBe(id);
+    expect(started).not.toHaveProperty('user_id');
+    expect(started).not.toHaveProperty('x');
+  });
 
-    it('ignores an oversized or malformed traceparent and starts a fresh trace', async () => {
-      for (const traceparent of [`00-${'a'.repeat(32)}-${'b'.repeat(16)}-01${'x'.repeat(600)}`, '00-zz-"},{"evil":1-01', 'garbage\tvalue']) {
-        const { started } = await runOnce(app(), 'secret', { traceparent });
-        expect(started.trace_id).toMatch(/^[0-9a-f]{32}$/);
-        expect(started.trace_id).not.toBe('a'.repeat(32));
-        expect(started).not.toHaveProperty('parent_span_id');
-        expect(started).not.toHaveProperty('evil');
-      }
-    });
+  it.each([
+    ['longer than 128 characters', 'r'.repeat(129)],
+    ['holding a tab', 'req\t1'],
+    ['holding non-ASCII', 'req-caf\u00e9'],
+    ['holding a space', 'req 1'],
+  ])('drops a request id %s (pino-http\'s own id is used instead)', async (_why, id) => {
+    const { started } = await runOnce(app(), 'secret', { 'x-request-id': id });
+    expect(started.request_id).not.toBe(id);
+    expect(String(started.request_id ?? '')).toMatch(/^[\x21-\x7e]{0,128}$/);
+  });
+
+  it('ignores an oversized or malformed traceparent and starts a fresh trace', async () => {
+    for (const traceparent of [`00-${'a'.repeat(32)}-${'b'.repeat(16)}-01${'x'.repeat(600)}`, '00-zz-"},{"evil":1-01', 'garbage\tvalue']) {
+      const { started } = await runOnce(app(), 'secret', { traceparent });
+      expect(started.trace_id).toMatch(/^[0-9a-f]{32}$/);
+      expect(started.trace_id).not.toBe('a'.repeat(32));
+      expect(started).not.toHaveProperty('parent_span_id');
+      expect(started).not.toHaveProperty('evil');
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { Controller, Injectable, Post, UseGuards, type CanActivate, type ExecutionContext, type INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { AgentRun, currentAgentRun } from 'nestjs-agent-logging';
-import { bootApp, capture, settleLogs } from '../support/boot';
+import { capture, settleLogs, useApp } from '../support/boot';
 
 const SECRET = 'pseudonym-secret-of-32-characters';
 
@@ -60,26 +60,22 @@ async function run(app: INestApplication, user: string) {
 }
 
 describe('user_id pseudonymisation (pseudonymizeUserId with hashSecret)', () => {
-  let app: INestApplication;
-  beforeAll(async () => {
-    app = await bootApp({ agentLogging: { hashSecret: SECRET, pseudonymizeUserId: true }, metadata });
-  });
-  afterAll(() => app.close());
+  const app = useApp({ agentLogging: { hashSecret: SECRET, pseudonymizeUserId: true }, metadata });
 
   it('writes HMAC-SHA256(secret, JSON of the id) cut to 32 hex on every run of the request, nested runs included', async () => {
-    const { started, seen } = await run(app, 'user-7');
+    const { started, seen } = await run(app(), 'user-7');
     for (const e of started) expect(e.user_id).toBe(pseudonym('user-7'));
     expect(seen).toEqual([pseudonym('user-7'), pseudonym('user-7')]); // what the code reads is what the log says
   });
 
   it('is stable per user, differs between users, and treats a numeric id as its decimal string', async () => {
-    expect((await run(app, 'user-7')).started[0].user_id).toBe((await run(app, 'user-7')).started[0].user_id);
-    expect((await run(app, 'user-8')).started[0].user_id).toBe(pseudonym('user-8'));
-    expect((await run(app, 'numeric')).started[0].user_id).toBe(pseudonym('4242'));
+    expect((await run(app(), 'user-7')).started[0].user_id).toBe((await run(app(), 'user-7')).started[0].user_id);
+    expect((await run(app(), 'user-8')).started[0].user_id).toBe(pseudonym('user-8'));
+    expect((await run(app(), 'numeric')).started[0].user_id).toBe(pseudonym('4242'));
   });
 
   it('never writes the id itself into an event', async () => {
-    const { raw } = await run(app, 'customer-5512');
+    const { raw } = await run(app(), 'customer-5512');
     const eventLines = raw.split('\n').filter((l) => l.includes('"schema":"agent-log/1"'));
     expect(eventLines.length).toBeGreaterThanOrEqual(4);
     for (const line of eventLines) expect(line).not.toContain('customer-5512');
@@ -87,14 +83,10 @@ describe('user_id pseudonymisation (pseudonymizeUserId with hashSecret)', () => 
 });
 
 describe('user_id without pseudonymisation (the control)', () => {
-  let app: INestApplication;
-  beforeAll(async () => {
-    app = await bootApp({ agentLogging: { hashSecret: SECRET }, metadata });
-  });
-  afterAll(() => app.close());
+  const app = useApp({ agentLogging: { hashSecret: SECRET }, metadata });
 
   it('writes the id as the request carried it', async () => {
-    const { started } = await run(app, 'user-7');
+    const { started } = await run(app(), 'user-7');
     for (const e of started) expect(e.user_id).toBe('user-7');
   });
 });

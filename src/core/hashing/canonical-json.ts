@@ -296,16 +296,21 @@ export class CanonicalJsonWriter {
     let first = true;
     for (const key of keys) {
       if (!this.visit()) return;
-      const v = this.resolve(this.read(o, key), key);
-      if (omitted(v)) continue;
-      if (!first) this.out += ', ';
-      first = false;
-      this.string(key);
-      this.out += ': ';
-      this.emit(v, depth);
+      if (this.member(key, this.read(o, key), first, depth)) first = false;
       if (this.stopped) return;
     }
     this.out += '}';
+  }
+
+  /** Writes `"key": value`, unless JSON leaves the member out; says whether it wrote one. */
+  private member(key: string, raw: unknown, first: boolean, depth: number): boolean {
+    const v = this.resolve(raw, key);
+    if (omitted(v)) return false;
+    if (!first) this.out += ', ';
+    this.string(key);
+    this.out += ': ';
+    this.emit(v, depth);
+    return true;
   }
 
   /** A Map is an object whose keys are coerced to strings as Python's json coerces dict keys. */
@@ -319,13 +324,7 @@ export class CanonicalJsonWriter {
     this.out += '{';
     let first = true;
     for (const [key, raw] of entries) {
-      const v = this.resolve(raw, key);
-      if (omitted(v)) continue;
-      if (!first) this.out += ', ';
-      first = false;
-      this.string(key);
-      this.out += ': ';
-      this.emit(v, depth);
+      if (this.member(key, raw, first, depth)) first = false;
       if (this.stopped) return;
     }
     if (!this.stopped) this.out += '}';
