@@ -26,6 +26,7 @@ describe('scrubber: the built-in secret shapes', () => {
     ['from 203.0.113.42 and 10.0.0.1', 'from [ip] and [ip]'],
     ['v6 2001:db8:85a3::8a2e:370:7334, [::1]:8080, fe80::1%eth0, 2001:0db8:0000:0000:0000:ff00:0042:8329', 'v6 [ip], [[ip]]:8080, [ip]%eth0, [ip]'],
     ['connect postgres://app:s3cr3t-pass@db.internal:5432/orders failed', 'connect postgres://[credentials]@db.internal:5432/orders failed'],
+    ['glued: key_AKIAIOSFODNN7EXAMPLE, ip_203.0.113.42, db_password=hunter2, x_4111111111111111', 'glued: key_[aws_key], ip_[ip], db_password=[redacted], x_[card]'],
     ['bad config password=hunter2; api_key: "abc123" and {"client_secret":"xyz"}', 'bad config password=[redacted]; api_key: "[redacted]" and {"client_secret":"[redacted]"}'],
   ])('%s', (input, expected) => {
     expect(scrub(input)).toBe(expected);
@@ -39,6 +40,7 @@ describe('scrubber: the built-in secret shapes', () => {
     'card 4111 1111 1111 1112 fails Luhn',
     'std::io::Error in Add::add, mac aa:bb:cc:dd:ee:ff',
     'retry 3 of 5 after 250 ms',
+    'task-0123456789abcdef0123 and build 1.2.3.4.5 and 10.0.0.1234',
   ])('leaves ordinary text alone: %s', (input) => {
     expect(scrub(input)).toBe(input);
   });
@@ -101,9 +103,10 @@ describe('scrubber: cutting, modes, log-line safety', () => {
 
   it('never throws and never lets a planted secret through, whatever surrounds it (fast-check)', () => {
     const noise = fc.string({ unit: 'binary', maxLength: 40 });
+    const glue = fc.constantFrom(' ', '\n', '"', "'", ':', '=', '(', ')', ',', '/', '_', '-', '<', '>');
     fc.assert(
-      fc.property(noise, secretCanary, noise, fc.integer({ min: 5, max: 600 }), (before, secret, after, max) => {
-        const out = createScrubber({ maxLength: max })(`${before} ${secret} ${after}`) as string;
+      fc.property(noise, glue, secretCanary, glue, noise, fc.integer({ min: 5, max: 600 }), (before, g1, secret, g2, after, max) => {
+        const out = createScrubber({ maxLength: max })(`${before}${g1}${secret}${g2}${after}`) as string;
         expect(out.length).toBeLessThanOrEqual(max);
         expect(out).not.toContain(secret);
       }),

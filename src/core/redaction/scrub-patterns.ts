@@ -1,6 +1,8 @@
 /**
  * The secret shapes scrubbed from every error message (and every captured
- * value), in the order they are applied. Each pattern is global and every
+ * value), in the order they are applied. Distinctive prefixes (ghp_, AKIA,
+ * eyJ…) match anywhere, even glued to other text (`key_AKIA…`); short or
+ * ambiguous ones only after a non-alphanumeric character. Each pattern is global and every
  * quantifier is bounded, so a pattern's work per position is a constant and
  * scrubbing stays linear in the (already capped) text: no catastrophic
  * backtracking on hostile input.
@@ -54,31 +56,33 @@ export const BUILT_IN_SCRUB_RULES: readonly ScrubRule[] = [
     pattern: /\bBasic\s+([A-Za-z0-9+/]{4,1024}={0,2})(?![A-Za-z0-9+/=])/gi,
     replace: (m) => (Buffer.from(m[1], 'base64').toString('latin1').includes(':') ? 'Basic [token]' : m[0]),
   },
-  { name: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{1,8192}\.eyJ[A-Za-z0-9_-]{1,16384}\.[A-Za-z0-9_-]{0,8192}/g, replace: token('[jwt]') },
+  { name: 'jwt', pattern: /eyJ[A-Za-z0-9_-]{1,8192}\.eyJ[A-Za-z0-9_-]{1,16384}\.[A-Za-z0-9_-]{0,8192}/g, replace: token('[jwt]') },
   {
     // password=..., "api_key": "...", secret: ... (the name stays, the value goes; one already [Redacted] stays)
     name: 'secret_assignment',
-    pattern: /\b(password|passwd|pwd|secret|client[_-]?secret|api[_-]?key|access[_-]?token|auth[_-]?token|refresh[_-]?token)("?\s{0,8}[=:]\s{0,8}"?)(?!\[)[^\s"',;&]{1,512}/gi,
+    pattern: /(?<![A-Za-z0-9])(password|passwd|pwd|secret|client[_-]?secret|api[_-]?key|access[_-]?token|auth[_-]?token|refresh[_-]?token)("?\s{0,8}[=:]\s{0,8}"?)(?!\[)[^\s"',;&]{1,512}/gi,
     replace: (m) => `${m[1]}${m[2]}[redacted]`,
   },
-  { name: 'api_key', pattern: /\bsk-[A-Za-z0-9_-]{16,512}/g, replace: token('[api_key]') },
-  { name: 'api_key', pattern: /\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,256}/g, replace: token('[api_key]') },
-  { name: 'api_key', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,256}/g, replace: token('[api_key]') },
-  { name: 'api_key', pattern: /\bAIza[0-9A-Za-z_-]{35}/g, replace: token('[api_key]') },
-  { name: 'aws_access_key', pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, replace: token('[aws_key]') },
-  { name: 'github_token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})/g, replace: token('[github_token]') },
+  // sk- is short: not after a letter or digit, so "task-0123456789abcdef01" stays
+  { name: 'api_key', pattern: /(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{16,512}/g, replace: token('[api_key]') },
+  { name: 'api_key', pattern: /(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,256}/g, replace: token('[api_key]') },
+  { name: 'api_key', pattern: /xox[abposr]-[A-Za-z0-9-]{10,256}/g, replace: token('[api_key]') },
+  { name: 'api_key', pattern: /AIza[0-9A-Za-z_-]{35}/g, replace: token('[api_key]') },
+  { name: 'aws_access_key', pattern: /(?:AKIA|ASIA)[A-Z0-9]{16}/g, replace: token('[aws_key]') },
+  { name: 'github_token', pattern: /(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})/g, replace: token('[github_token]') },
   { name: 'email', pattern: /[\p{L}\p{N}._%+-]{1,64}@(?:[\p{L}\p{N}-]{1,63}\.){1,8}\p{L}{2,24}/gu, replace: token('[email]') },
   {
     // 13 to 19 digits starting 2-6 (the card networks' ranges; a millisecond timestamp starts with 1), spaces
     // or dashes allowed between, and only when the Luhn checksum holds
     name: 'card_number',
-    pattern: /\b[2-6]\d(?:[ -]?\d){11,17}\b/g,
+    pattern: /(?<![A-Za-z0-9])[2-6]\d(?:[ -]?\d){11,17}(?!\d)/g,
     replace: (m) => {
       const digits = m[0].replace(/[ -]/g, '');
       return passesLuhn(digits) ? '[card]' : m[0];
     },
   },
-  { name: 'ipv4', pattern: new RegExp(`\\b(?:${OCTET}\\.){3}${OCTET}\\b`, 'g'), replace: token('[ip]') },
+  // not inside a longer dotted number (1.2.3.4.5, 10.0.0.1234)
+  { name: 'ipv4', pattern: new RegExp(`(?<![0-9.])(?:${OCTET}\\.){3}${OCTET}(?![0-9]|\\.[0-9])`, 'g'), replace: token('[ip]') },
   // with at least one digit, so Rust's Add::add and C++'s std::io stay
-  { name: 'ipv6', pattern: new RegExp(`(?<![\\w:])(?=[0-9a-f:]{0,45}\\d)(?:${IPV6})(?![\\w:])`, 'gi'), replace: token('[ip]') },
+  { name: 'ipv6', pattern: new RegExp(`(?<![A-Za-z0-9:])(?=[0-9a-f:]{0,45}\\d)(?:${IPV6})(?![A-Za-z0-9:])`, 'gi'), replace: token('[ip]') },
 ];
