@@ -89,9 +89,9 @@ function mapKey(k: unknown): string {
  * JSON leaves out, stable encodings for the rest. It stops as soon as the text
  * passes `maxBytes` characters or `maxBytes` values have been visited, never
  * follows a cycle, never goes deeper than MAX_DEPTH, and turns anything that
- * throws into a marker. One writer is reused across calls (no per-call
- * allocations beyond the text), so it is not re-entrant: a getter that hashes
- * while being hashed gets a fresh writer.
+ * throws into a marker. One writer is reused across calls (its state and its
+ * cycle tracking are not rebuilt per call), so it is not re-entrant: a getter
+ * that hashes while being hashed gets a fresh writer.
  */
 export class CanonicalJsonWriter {
   private out = '';
