@@ -2,6 +2,8 @@
 
 export { AgentLoggingModule } from './nest/agent-logging.module';
 export type { AgentLoggingModuleOptions, AgentLoggingModuleExtras } from './nest/agent-logging.options';
+export type { CaptureOptions } from './core/capture/capture';
+export type { ErrorMessageMode } from './core/redaction/scrubber';
 export { AgentRun } from './nest/agent-run.decorator';
 export { AgentTool } from './nest/agent-tool.decorator';
 export { AgentLlm } from './nest/agent-llm.decorator';

@@ -1,3 +1,4 @@
+import { createCapture, type Capture, type CaptureOptions } from './capture/capture';
 import { createHasher, type Hasher, type HashResult } from './hashing/hasher';
 import { createScrubber, type Scrubber, type ScrubberOptions } from './redaction/scrubber';
 import { registry } from './registry';
@@ -14,6 +15,8 @@ export interface EngineConfig {
   hashMaxBytes?: number;
   hashResults?: boolean;
   errorMessages?: ScrubberOptions;
+  /** Opt-in raw values; scrubbed with `errorMessages.patterns` too. */
+  capture?: CaptureOptions;
   tokenUsage?: UsageExtractor;
 }
 
@@ -29,6 +32,8 @@ export class Engine {
   readonly timeoutMs?: number;
   readonly hashResults: boolean;
   readonly scrub: Scrubber;
+  /** The opt-in `task`, `args`, `prompt`, `result`, `output` fields: undefined unless enabled. */
+  readonly capture: Capture;
   readonly tokenUsage: UsageExtractor;
   private readonly hasher: Hasher;
   private readonly inFlight = new Set<Run>();
@@ -42,6 +47,7 @@ export class Engine {
     this.hashResults = config.hashResults ?? true;
     this.hasher = createHasher({ secret: config.hashSecret, maxBytes: config.hashMaxBytes });
     this.scrub = createScrubber(config.errorMessages);
+    this.capture = createCapture(config.capture, config.errorMessages?.patterns);
     this.tokenUsage = config.tokenUsage ?? extractTokenUsage;
   }
 

@@ -79,7 +79,8 @@ export class Run implements Span {
     this.frame = { request, run: this, spanId: this.spanId };
     this.writer = engine.sink.openRun({ run_id: this.runId, trace_id: this.traceId, agent: this.agent, schema: SCHEMA_VERSION });
 
-    const task = engine.hash(args.length === 1 ? args[0] : args);
+    const subject = args.length === 1 ? args[0] : args;
+    const task = engine.hash(subject);
     this.emit('info', 'run_started', { span_id: this.spanId, parent_span_id: this.parentSpanId }, {
       request_id: request?.requestId,
       user_id: request?.userId,
@@ -87,6 +88,7 @@ export class Run implements Span {
       task_hash: task.hash,
       task_truncated: task.truncated || undefined,
       trace_flags: this.traceFlags,
+      task: engine.capture('args', subject),
     });
     engine.track(this);
     this.timeoutMs = spec.timeoutMs ?? engine.timeoutMs;

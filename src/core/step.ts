@@ -27,17 +27,20 @@ export class Step implements Span {
     args: readonly unknown[],
   ) {
     const head = { span_id: this.spanId, parent_span_id: parentSpanId };
+    const subject = args.length === 1 ? args[0] : args;
     if (spec.kind === 'tool') {
       run.emit('info', 'agent_step', head, { step_index: index, step_type: 'tool_call', tool: spec.tool });
-      const args_ = run.engine.hash(args.length === 1 ? args[0] : args);
+      const args_ = run.engine.hash(subject);
       run.emit('info', 'tool_call', head, {
         tool: spec.tool,
         step_index: index,
         args_hash: args_.hash,
         args_truncated: args_.truncated || undefined,
+        args: run.engine.capture('args', subject),
       });
     } else {
-      run.emit('info', 'agent_step', head, { step_index: index, step_type: 'llm_call', model: spec.model });
+      const prompt = run.engine.capture('prompts', subject);
+      run.emit('info', 'agent_step', head, { step_index: index, step_type: 'llm_call', model: spec.model, prompt });
     }
   }
 
@@ -74,6 +77,7 @@ export class Step implements Span {
         ...common,
         result_hash: result?.hash,
         result_truncated: result?.truncated || undefined,
+        result: outcome.type === 'ok' ? run.engine.capture('results', outcome.value) : undefined,
       });
     } else {
       const value = outcome.type === 'ok' ? outcome.value : undefined;
@@ -84,6 +88,7 @@ export class Step implements Span {
         ...common,
         token_usage: usage,
         finish_reason: extractFinishReason(value) ?? this.streamedFinish,
+        output: run.engine.capture('outputs', value),
       });
       if (usage) run.addUsage(usage);
     }

@@ -20,6 +20,7 @@ function createEngine(raw: AgentLoggingModuleOptions): Engine {
     hashMaxBytes: options.hashMaxBytes,
     hashResults: options.hashResults,
     errorMessages: { mode: options.errorMessages, maxLength: options.errorMessageMaxLength, patterns: options.scrubPatterns },
+    capture: options.capture,
     tokenUsage: options.tokenUsage,
   });
   // Installed as soon as it exists, so runs started during bootstrap are logged too.

@@ -18,17 +18,17 @@ export interface AgentLoggingModuleOptions {
   requestIdHeader?: string;
   /** Reads the user id from the request (HTTP), the RPC context or the WebSocket client. Default: `req.user?.id`. */
   userId?: (request: unknown) => unknown;
-  /** With a secret, every hash is HMAC-SHA256 so low-entropy values (emails, order numbers) cannot be guessed back. */
+  /** With a secret (≥ 16 bytes), every hash is HMAC-SHA256 so low-entropy values (emails, order numbers) cannot be guessed back. Set it in production. */
   hashSecret?: string | Buffer;
-  /** Budget in bytes of canonical JSON per hash; past it a prefix is hashed and the event says `*_truncated`. */
+  /** Budget in UTF-8 bytes of canonical JSON (and in values visited) per hash; past it a prefix is hashed and the event says `*_truncated`. Default 65536. */
   hashMaxBytes?: number;
   /** Write `result_hash` on tool_result. Default true. */
   hashResults?: boolean;
   /** `scrubbed` (default), `raw` (development only) or `omit`. */
   errorMessages?: ErrorMessageMode;
-  /** Cut error messages after this many characters. */
+  /** Error messages come out at most this many characters long, the last one `…` when cut. Default 500. */
   errorMessageMaxLength?: number;
-  /** Extra patterns scrubbed from error messages. */
+  /** Extra patterns replaced by `[redacted]` in error messages and captured values, after the built-in ones; applied to every occurrence. */
   scrubPatterns?: RegExp[];
   /** Write `user_id` as a keyed hash (HMAC-SHA256, 32 hex) instead of the id itself. Needs `hashSecret`. */
   pseudonymizeUserId?: boolean;

@@ -1,6 +1,6 @@
 import { Body, Controller, Headers, Injectable, Post, type CanActivate, type ExecutionContext, type INestApplication, UseGuards } from '@nestjs/common';
 import fc from 'fast-check';
-import { Observable, lastValueFrom, toArray } from 'rxjs';
+import { Observable, defer, lastValueFrom, toArray } from 'rxjs';
 import request from 'supertest';
 import { AgentLlm, AgentRun, AgentTool } from 'nestjs-agent-logging';
 import { bootApp, capture, settleLogs } from '../support/boot';
@@ -8,6 +8,9 @@ import { plainCanary, secretCanary } from './canaries';
 
 type Shape = 'plain' | 'promise' | 'observable' | 'generator';
 const SHAPES: Shape[] = ['plain', 'promise', 'observable', 'generator'];
+type RunShape = 'promise' | 'observable' | 'generator';
+/** How the failure is thrown: an Error, a bare string, or an Error whose cause holds the secret. */
+type ErrorKind = 'error' | 'string' | 'cause';
 
 interface Plant {
   task: string;
@@ -17,7 +20,16 @@ interface Plant {
   output: string;
   secret: string;
   shape: Shape;
+  runShape: RunShape;
+  errorKind: ErrorKind;
   fail: boolean;
+}
+
+/** What the run body throws, in the planted kind. */
+function failure(kind: ErrorKind, secret: string): unknown {
+  if (kind === 'string') return `giving up on ${secret}`;
+  if (kind === 'cause') return new Error(`giving up on ${secret}`, { cause: new Error(`upstream said ${secret}`) });
+  return new Error(`giving up on ${secret}`);
 }
 
 /** Returns `value` in the given shape, or fails with `error` in it. */
@@ -75,8 +87,8 @@ class LeakyAgent {
     private readonly model: LeakyModel,
   ) {}
 
-  @AgentRun('leaky')
-  async run(plant: Plant) {
+  /** The body every run shape shares; undecorated, so each request is exactly one run. */
+  private async body(plant: Plant) {
     await drain(this.model.complete(`${plant.prompt} ${plant.secret}`, plant.shape, plant.output, plant.secret));
     try {
       await drain(this.tools.lookup({ customer: plant.args, shape: plant.shape, result: plant.result, fail: plant.fail, secret: plant.secret }));
@@ -84,8 +96,23 @@ class LeakyAgent {
       // the agent carries on; the error is in tool_result
     }
     // Error messages are scrubbed by pattern: only secret-shaped values are planted in them.
-    if (plant.fail) throw new Error(`giving up on ${plant.secret}`);
+    if (plant.fail) throw failure(plant.errorKind, plant.secret);
     return { answer: plant.output };
+  }
+
+  @AgentRun('leaky')
+  async run(plant: Plant) {
+    return this.body(plant);
+  }
+
+  @AgentRun('leaky_observable')
+  observe(plant: Plant) {
+    return defer(() => this.body(plant));
+  }
+
+  @AgentRun('leaky_stream')
+  async *stream(plant: Plant) {
+    yield await this.body(plant);
   }
 }
 
@@ -104,7 +131,8 @@ class LeakyController {
   constructor(private readonly agent: LeakyAgent) {}
   @Post('run')
   async run(@Body() plant: Plant, @Headers() _headers: unknown) {
-    return this.agent.run(plant).catch(() => ({ failed: true }));
+    const started = plant.runShape === 'observable' ? this.agent.observe(plant) : plant.runShape === 'generator' ? this.agent.stream(plant) : this.agent.run(plant);
+    return drain(started).catch(() => ({ failed: true }));
   }
 }
 
@@ -120,6 +148,8 @@ const plants = fc.record({
   headerSecret: secretCanary,
   userEmail: secretCanary,
   shape: fc.constantFrom(...SHAPES),
+  runShape: fc.constantFrom<RunShape>('promise', 'observable', 'generator'),
+  errorKind: fc.constantFrom<ErrorKind>('error', 'string', 'cause'),
   fail: fc.boolean(),
 });
 

@@ -38,3 +38,13 @@ export async function bootApp({ agentLogging = {}, metadata = {} }: BootOptions)
 
 /** Waits until the microtask queue and pending timers of a just-finished request have run. */
 export const settleLogs = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/** Boots one app for the enclosing describe block (closed after it) and hands back a getter for it. */
+export function useApp(options: BootOptions): () => INestApplication {
+  let app: INestApplication;
+  beforeAll(async () => {
+    app = await bootApp(options);
+  });
+  afterAll(() => app.close());
+  return () => app;
+}

@@ -27,6 +27,12 @@ export interface CaptureOptions {
 /** Serialises, redacts, scrubs and caps one value for a log line. Never throws. */
 export type Capturer = (value: unknown) => string;
 
+/** Which opt-in field a value is for. */
+export type CaptureKind = 'args' | 'results' | 'prompts' | 'outputs';
+
+/** The captured text of a value for one opt-in field, or undefined when that capture is off (the default). */
+export type Capture = (kind: CaptureKind, value: unknown) => string | undefined;
+
 export const DEFAULT_CAPTURE_MAX_LENGTH = 2000;
 
 // Bounded depth and breadth: a captured value is for a person to read, and the
@@ -36,7 +42,9 @@ const stringify = configure({ bigint: true, circularValue: '[Circular]', determi
 /** Builds the capture pipeline; a bad redact path fails here, at configuration time. */
 export function createCapturer(options: CaptureOptions, scrubPatterns: RegExp[] = []): Capturer {
   const maxLength = options.maxLength ?? DEFAULT_CAPTURE_MAX_LENGTH;
-  const plain = (v: unknown): string => stringify(v) ?? 'undefined';
+  // A huge string anywhere in the value is cut before it is copied into JSON.
+  const cutLongStrings = (_key: string, v: unknown) => (typeof v === 'string' && v.length > maxLength * 2 ? v.slice(0, maxLength * 2) : v);
+  const plain = (v: unknown): string => stringify(v, cutLongStrings) ?? 'undefined';
   let serialize = plain;
   if (options.redact?.length) {
     try {
@@ -53,11 +61,26 @@ export function createCapturer(options: CaptureOptions, scrubPatterns: RegExp[] 
   const scrub = createScrubber({ mode: 'scrubbed', maxLength, patterns: scrubPatterns });
   return (value) => {
     try {
-      // A huge string is cut before it is copied into JSON.
-      const bounded = typeof value === 'string' && value.length > maxLength * 2 ? value.slice(0, maxLength * 2) : value;
-      return scrub(serialize(bounded)) ?? '';
+      return scrub(serialize(value)) ?? '';
     } catch {
       return '[uncapturable]';
     }
   };
+}
+
+/**
+ * The engine's view of capture: nothing at all unless the application opted
+ * in, and then only the kinds it named. An undefined value (a stream's end, a
+ * void tool) is not captured.
+ */
+export function createCapture(options: CaptureOptions | undefined, scrubPatterns: RegExp[] = []): Capture {
+  const on: Record<CaptureKind, boolean> = {
+    args: options?.args === true,
+    results: options?.results === true,
+    prompts: options?.prompts === true,
+    outputs: options?.outputs === true,
+  };
+  if (!options || !(on.args || on.results || on.prompts || on.outputs)) return () => undefined;
+  const capturer = createCapturer(options, scrubPatterns);
+  return (kind, value) => (on[kind] && value !== undefined ? capturer(value) : undefined);
 }

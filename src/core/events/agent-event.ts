@@ -63,6 +63,8 @@ export interface RunStartedEvent extends EventBase {
   task_hash: string;
   task_truncated?: true;
   trace_flags?: string;
+  /** Opt-in (`capture.args`): the run's arguments, redacted, scrubbed and capped. */
+  task?: string;
 }
 
 export interface AgentStepEvent extends EventBase {
@@ -71,6 +73,8 @@ export interface AgentStepEvent extends EventBase {
   step_type: StepType;
   tool?: string;
   model?: string;
+  /** Opt-in (`capture.prompts`), on a model step: the model method's arguments, redacted, scrubbed and capped. */
+  prompt?: string;
 }
 
 export interface ToolCallEvent extends EventBase {
@@ -79,6 +83,8 @@ export interface ToolCallEvent extends EventBase {
   step_index: number;
   args_hash: string;
   args_truncated?: true;
+  /** Opt-in (`capture.args`): the tool's arguments, redacted, scrubbed and capped. */
+  args?: string;
 }
 
 interface StepOutcomeFields {
@@ -94,6 +100,8 @@ export interface ToolResultEvent extends EventBase, StepOutcomeFields {
   tool: string;
   result_hash?: string;
   result_truncated?: true;
+  /** Opt-in (`capture.results`): the tool's result, redacted, scrubbed and capped. */
+  result?: string;
 }
 
 export interface LlmResultEvent extends EventBase, StepOutcomeFields {
@@ -101,6 +109,8 @@ export interface LlmResultEvent extends EventBase, StepOutcomeFields {
   model: string;
   token_usage?: TokenUsage;
   finish_reason?: string;
+  /** Opt-in (`capture.outputs`): the model call's result, redacted, scrubbed and capped. */
+  output?: string;
 }
 
 export interface RunFinishedEvent extends EventBase {
