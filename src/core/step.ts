@@ -71,7 +71,10 @@ export class Step implements Span {
     const level = status === 'error' ? 'error' : 'info';
     const common = { step_index: this.index, latency_ms: elapsedMs(this.startedAt), status, ...error };
     if (spec.kind === 'tool') {
-      const result = outcome.type === 'ok' && run.engine.hashResults ? run.engine.hash(outcome.value) : undefined;
+      // A stream's outcome carries no value (its items are not the result), nor
+      // does a void tool: a hash of nothing would be the same for every one of them.
+      const hashable = outcome.type === 'ok' && outcome.value !== undefined && run.engine.hashResults;
+      const result = hashable ? run.engine.hash(outcome.value) : undefined;
       run.emit(level, 'tool_result', head, {
         tool: spec.tool,
         ...common,
