@@ -4,8 +4,8 @@ import type { StepStatus, TokenUsage } from './events/agent-event';
 import { newSpanId } from './ids';
 import type { Outcome, Span } from './outcome';
 import type { Run } from './run';
-import { isValidName, type StepSpec } from './specs';
-import { extractFinishReason } from './token-usage';
+import type { StepSpec } from './specs';
+import { extractFinishReason, extractResponseModel, normalizeTokenUsage } from './token-usage';
 
 /**
  * One tool or model call inside a run: agent_step and tool_call when it
@@ -78,9 +78,8 @@ export class Step implements Span {
     } else {
       const value = outcome.type === 'ok' ? outcome.value : undefined;
       const usage = this.streamedUsage ?? this.readUsage(value);
-      const responseModel = (value as { model?: unknown } | undefined)?.model;
       run.emit(level, 'llm_result', head, {
-        model: spec.model ?? (isValidName(responseModel) ? responseModel : spec.fallbackModel),
+        model: spec.model ?? extractResponseModel(value) ?? spec.fallbackModel,
         ...common,
         token_usage: usage,
         finish_reason: extractFinishReason(value) ?? this.streamedFinish,
@@ -93,7 +92,8 @@ export class Step implements Span {
   private readUsage(value: unknown): TokenUsage | undefined {
     if (this.spec.kind !== 'llm' || value === undefined) return undefined;
     try {
-      return (this.spec.tokenUsage ?? this.run.engine.tokenUsage)(value) ?? undefined;
+      // A user's extractor may return anything: only counts are written and summed.
+      return normalizeTokenUsage((this.spec.tokenUsage ?? this.run.engine.tokenUsage)(value));
     } catch {
       return undefined;
     }
