@@ -65,7 +65,8 @@ describe('request context from the interceptor', () => {
   it('falls back to pino-http\'s req.id, and stringifies a numeric user id', async () => {
     const { started } = await runStarted(app, { 'x-test-user': 'number' });
     expect(started.user_id).toBe('42');
-    expect(started.request_id).toBeDefined();
+    const completed = capture.lines.find((l) => l.msg === 'request completed') as { req: { id: unknown } };
+    expect(started.request_id).toBe(String(completed.req.id));
   });
 
   it('joins the trace of a valid inbound traceparent, under the caller\'s span', async () => {
