@@ -31,7 +31,7 @@ describe('the packed package', () => {
     expect(files.filter((f) => /\.spec\.|\/test\/|\/src\//.test(f))).toEqual([]);
   });
 
-  it('installs into an app that imports the public API and writes events to stdout without nestjs-pino', () => {
+  it('installs into an app that imports the public API and writes events to stdout through pino without LoggerModule', () => {
     const run = spawnSync(process.execPath, ['consumer.js'], { cwd: appDir, encoding: 'utf8', timeout: 30_000 });
     expect(run.status).toBe(0);
     const report = JSON.parse(run.stderr.trim().split('\n').pop()!);
