@@ -79,6 +79,9 @@ export function validateOptions(options: unknown): AgentLoggingModuleOptions {
   validateOptionsShape(options);
   for (const [key, value] of Object.entries(options)) {
     const check = CHECKS[key as keyof AgentLoggingModuleOptions];
+    if (key === 'globalInterceptor') {
+      throw new AgentLoggingConfigError('AgentLoggingModule: option "globalInterceptor" shapes the module, so it cannot come from a factory: give it beside useFactory in forRootAsync');
+    }
     if (!check) {
       throw new AgentLoggingConfigError(`AgentLoggingModule: unknown option "${key}" (known: ${Object.keys(CHECKS).join(', ')})`);
     }

@@ -118,6 +118,12 @@ describe('module configuration', () => {
     await expect(boot(options)).rejects.toThrow(message);
   });
 
+  it('names globalInterceptor returned by a factory, where it cannot take effect', async () => {
+    await expect(boot({ useFactory: () => ({ globalInterceptor: false }) }, { async: true })).rejects.toThrow(
+      /"globalInterceptor" shapes the module, so it cannot come from a factory/,
+    );
+  });
+
   it('fails the boot on a bad option from forRootAsync too', async () => {
     await expect(boot({ useFactory: () => ({ maxSteps: 0 }) }, { async: true })).rejects.toThrow(/"maxSteps" must be a positive integer, got 0/);
   });
@@ -233,7 +239,7 @@ const BAD_VALUES: Record<keyof AgentLoggingModuleOptions, unknown> = {
   maxSteps: 0,
   timeoutMs: -5,
   logger: { info: () => undefined },
-  requestIdHeader: 'x request id',
+  requestIdHeader: 42,
   userId: 42,
   hashSecret: Buffer.alloc(8),
   hashMaxBytes: 1.5,

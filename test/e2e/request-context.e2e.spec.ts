@@ -65,7 +65,7 @@ describe('request context from the interceptor', () => {
   it('falls back to pino-http\'s req.id, and stringifies a numeric user id', async () => {
     const { started } = await runStarted(app, { 'x-test-user': 'number' });
     expect(started.user_id).toBe('42');
-    const completed = capture.lines.find((l) => l.msg === 'request completed') as { req: { id: unknown } };
+    const completed = capture.lines.find((l) => l.msg === 'request completed') as unknown as { req: { id: unknown } };
     expect(started.request_id).toBe(String(completed.req.id));
   });
 
