@@ -18,6 +18,7 @@ export class Step implements Span {
   /** For streamed model calls: the last chunk that reported usage. */
   private streamedUsage?: TokenUsage;
   private streamedFinish?: string;
+  private streamedModel?: string;
 
   constructor(
     readonly run: Run,
@@ -46,6 +47,7 @@ export class Step implements Span {
     const usage = this.readUsage(item);
     if (usage) this.streamedUsage = usage;
     this.streamedFinish = extractFinishReason(item) ?? this.streamedFinish;
+    this.streamedModel ??= extractResponseModel(item);
   }
 
   end(outcome: Outcome): void {
@@ -79,7 +81,7 @@ export class Step implements Span {
       const value = outcome.type === 'ok' ? outcome.value : undefined;
       const usage = this.streamedUsage ?? this.readUsage(value);
       run.emit(level, 'llm_result', head, {
-        model: spec.model ?? extractResponseModel(value) ?? spec.fallbackModel,
+        model: spec.model ?? extractResponseModel(value) ?? this.streamedModel ?? spec.fallbackModel,
         ...common,
         token_usage: usage,
         finish_reason: extractFinishReason(value) ?? this.streamedFinish,

@@ -50,6 +50,18 @@ class Responses {
     };
   }
 
+  /** A token stream: OpenAI puts the model's name on every chunk. */
+  @AgentLlm()
+  async *streamed() {
+    yield { model: 'gpt-4o-mini-2024-07-18', choices: [{ delta: { content: 'Hel' }, finish_reason: null }] };
+    yield { model: 'gpt-4o-mini-2024-07-18', choices: [{ delta: { content: 'lo' }, finish_reason: 'stop' }] };
+  }
+
+  @AgentLlm()
+  async *streamedForged() {
+    yield { model: FORGED, choices: [{ delta: { content: 'x' }, finish_reason: ANSI }] };
+  }
+
   @AgentLlm('configured-model')
   async configured() {
     return { model: 'gpt-4o-mini-2024-07-18', choices: [{ finish_reason: 'tool_calls' }] };
@@ -64,6 +76,8 @@ class Responses {
     await this.notStrings();
     await this.throwingGetters();
     await this.configured();
+    for await (const _ of this.streamed());
+    for await (const _ of this.streamedForged());
   }
 }
 
@@ -79,7 +93,7 @@ describe('model name and finish reason taken from a model\'s result', () => {
     await app.get(Responses).run();
     await settleLogs();
     const finished = expectWellFormedRun(capture.events);
-    expect(finished).toMatchObject({ status: 'ok', llm_calls: 7 });
+    expect(finished).toMatchObject({ status: 'ok', llm_calls: 9 });
     const results = capture.events.filter((e) => e.event === 'llm_result');
     expect(results.map((e) => [e.model, e.finish_reason ?? null])).toEqual([
       ['claude-sonnet-4-5-20250929', 'end_turn'],
@@ -89,6 +103,8 @@ describe('model name and finish reason taken from a model\'s result', () => {
       ['Responses.notStrings', null],
       ['Responses.throwingGetters', 'length'],
       ['configured-model', 'tool_calls'],
+      ['gpt-4o-mini-2024-07-18', 'stop'],
+      ['Responses.streamedForged', null],
     ]);
     expect(results.every((e) => e.status === 'ok')).toBe(true);
     for (const hostile of ['run_finished\\"', INJECTION, '\\u001b', 'm'.repeat(129), 'x'.repeat(65), 'lazy field failed']) {
