@@ -164,34 +164,39 @@ describe('AgentContextInterceptor in a standalone TCP microservice', () => {
   });
 });
 
+const sockets: Socket[] = [];
+
+/** A socket.io client connected to `url`, sending `extraHeaders` with its handshake. */
+async function connect(url: string, extraHeaders: Record<string, string>, auth: Record<string, string> = {}) {
+  const socket = io(url, { transports: ['websocket'], extraHeaders, auth, reconnection: false });
+  sockets.push(socket);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('connect_error', reject);
+  });
+  return socket;
+}
+
+const disconnectAll = () => sockets.splice(0).forEach((socket) => socket.disconnect());
+
+const gatewayUrl = (app: INestApplication) => `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+
 describe('AgentContextInterceptor on a WebSocket gateway (socket.io)', () => {
   let app: INestApplication;
   let url: string;
-  const sockets: Socket[] = [];
-
-  async function connect(extraHeaders: Record<string, string>, auth: Record<string, string> = {}) {
-    const socket = io(url, { transports: ['websocket'], extraHeaders, auth, reconnection: false });
-    sockets.push(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('connect_error', reject);
-    });
-    return socket;
-  }
 
   beforeAll(async () => {
     app = await bootApp({ metadata: { providers: [Agent, AgentGateway, WsAuthGuard] } });
-    const { port } = app.getHttpServer().address() as AddressInfo;
-    url = `http://127.0.0.1:${port}`;
+    url = gatewayUrl(app);
   });
   afterAll(async () => {
-    for (const socket of sockets) socket.disconnect();
+    disconnectAll();
     await app.close();
   });
   beforeEach(() => capture.clear());
 
   it('reads request_id, traceparent and the guard\'s user from the handshake', async () => {
-    const socket = await connect({ 'x-request-id': 'ws-req-1', traceparent: `00-${TRACE}-${PARENT}-01` }, { user: 'ws-user-7' });
+    const socket = await connect(url, { 'x-request-id': 'ws-req-1', traceparent: `00-${TRACE}-${PARENT}-01` }, { user: 'ws-user-7' });
     const answer: Answer = await socket.emitWithAck('ask', 'hello');
     expect(answer).toMatchObject({ requestId: 'ws-req-1', userId: 'ws-user-7' });
     const events = await eventsOf(answer);
@@ -202,14 +207,14 @@ describe('AgentContextInterceptor on a WebSocket gateway (socket.io)', () => {
   });
 
   it('gives every message of one connection its own run under the connection\'s request id', async () => {
-    const socket = await connect({ 'x-request-id': 'ws-req-2' });
+    const socket = await connect(url, { 'x-request-id': 'ws-req-2' });
     const answers: Answer[] = await Promise.all([socket.emitWithAck('ask', 'a'), socket.emitWithAck('ask', 'b')]);
     expect(answers[0].runId).not.toBe(answers[1].runId);
     for (const answer of answers) expect((await eventsOf(answer))[0]).toMatchObject({ request_id: 'ws-req-2' });
   });
 
   it('ignores a malformed traceparent from the handshake: a fresh trace, never an error', async () => {
-    const socket = await connect({ 'x-request-id': 'ws-req-3', traceparent: `00-${TRACE}-zzzz-01` });
+    const socket = await connect(url, { 'x-request-id': 'ws-req-3', traceparent: `00-${TRACE}-zzzz-01` });
     const answer: Answer = await socket.emitWithAck('ask', 'hello');
     const [started] = await eventsOf(answer);
     expect(started).toMatchObject({ request_id: 'ws-req-3' });
@@ -219,11 +224,34 @@ describe('AgentContextInterceptor on a WebSocket gateway (socket.io)', () => {
   });
 
   it('still logs a whole run on a handler the interceptor does not reach, without request context', async () => {
-    const socket = await connect({ 'x-request-id': 'ws-req-4', traceparent: `00-${TRACE}-${PARENT}-01` }, { user: 'ws-user-8' });
+    const socket = await connect(url, { 'x-request-id': 'ws-req-4', traceparent: `00-${TRACE}-${PARENT}-01` }, { user: 'ws-user-8' });
     const answer: Answer = await socket.emitWithAck('ask_bare', 'hello');
     const [started] = await eventsOf(answer);
     expect(started).toMatchObject({ event: 'run_started', agent: 'transport_agent' });
     expect(started).not.toHaveProperty('request_id');
     expect(started.trace_id).not.toBe(TRACE);
+  });
+});
+
+describe('a gateway\'s own copy of the interceptor reads the module\'s options', () => {
+  let app: INestApplication;
+  beforeAll(async () => {
+    app = await bootApp({
+      agentLogging: { hashSecret: 'a-test-secret-of-32-characters!!', pseudonymizeUserId: true },
+      metadata: { providers: [Agent, AgentGateway, WsAuthGuard] },
+    });
+  });
+  afterAll(async () => {
+    disconnectAll();
+    await app.close();
+  });
+
+  it('writes the user id as its keyed hash when pseudonymizeUserId is on', async () => {
+    capture.clear();
+    const socket = await connect(gatewayUrl(app), {}, { user: 'ws-user-9' });
+    const answer: Answer = await socket.emitWithAck('ask', 'hello');
+    expect(answer.userId).toMatch(/^[0-9a-f]{32}$/);
+    expect((await eventsOf(answer))[0]).toMatchObject({ user_id: answer.userId });
+    expect(capture.raw).not.toContain('ws-user-9');
   });
 });
