@@ -150,7 +150,8 @@ describe('forRoot() and forRootAsync, the ways a NestJS app configures a module'
   it('boots with forRoot() and no argument: every default, events through nestjs-pino, the global interceptor on', async () => {
     const capture = new LogCapture();
     @Module({
-      imports: [LoggerModule.forRoot({ pinoHttp: [{ level: 'info', autoLogging: false }, capture] }), AgentLoggingModule.forRoot()],
+      // Listed before LoggerModule: nestjs-pino's root logger is made after ours, and events still find it.
+      imports: [AgentLoggingModule.forRoot(), LoggerModule.forRoot({ pinoHttp: [{ level: 'info', autoLogging: false }, capture] })],
       controllers: [TinyController],
       providers: [TinyAgent],
     })
