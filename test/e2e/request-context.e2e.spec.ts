@@ -125,3 +125,32 @@ describe('pseudonymised user ids', () => {
     expect(JSON.stringify([...a.all, ...b.all])).not.toContain('user-7');
   });
 });
+
+describe('a custom userId extractor', () => {
+  let app: INestApplication;
+  beforeAll(async () => {
+    app = await bootApp({
+      agentLogging: {
+        userId: (req) => {
+          const user = (req as { user?: { id: string } }).user;
+          if (user?.id === 'throw') throw new Error('the extractor failed');
+          return user && `tenant-a:${user.id}`;
+        },
+      },
+      metadata: { controllers: [EchoController], providers: [EchoAgent, FakeAuthGuard] },
+    });
+  });
+  afterAll(() => app.close());
+
+  it('is given the HTTP request and writes what it returns', async () => {
+    const { started } = await runStarted(app, { 'x-request-id': 'custom-1', 'x-test-user': 'user-7' });
+    expect(started).toMatchObject({ request_id: 'custom-1', user_id: 'tenant-a:user-7' });
+  });
+
+  it('leaves user_id out when it throws, and the request and its run go on', async () => {
+    const { started, all } = await runStarted(app, { 'x-request-id': 'custom-2', 'x-test-user': 'throw' });
+    expect(started).toMatchObject({ request_id: 'custom-2' });
+    expect(started).not.toHaveProperty('user_id');
+    expect(all.at(-1)).toMatchObject({ event: 'run_finished', status: 'ok' });
+  });
+});
