@@ -78,10 +78,10 @@ export function validateOptions(options: unknown): AgentLoggingModuleOptions {
   if (options === undefined) return {};
   validateOptionsShape(options);
   for (const [key, value] of Object.entries(options)) {
-    const check = CHECKS[key as keyof AgentLoggingModuleOptions];
     if (key === 'globalInterceptor') {
       throw new AgentLoggingConfigError('AgentLoggingModule: option "globalInterceptor" shapes the module, so it cannot come from a factory: give it beside useFactory in forRootAsync');
     }
+    const check = CHECKS[key as keyof AgentLoggingModuleOptions];
     if (!check) {
       throw new AgentLoggingConfigError(`AgentLoggingModule: unknown option "${key}" (known: ${Object.keys(CHECKS).join(', ')})`);
     }
