@@ -4,8 +4,8 @@ import type { StepStatus, TokenUsage } from './events/agent-event';
 import { newSpanId } from './ids';
 import type { Outcome, Span } from './outcome';
 import type { Run } from './run';
-import { isValidName, type StepSpec } from './specs';
-import { extractFinishReason } from './token-usage';
+import type { StepSpec } from './specs';
+import { extractFinishReason, extractResponseModel, normalizeTokenUsage } from './token-usage';
 
 /**
  * One tool or model call inside a run: agent_step and tool_call when it
@@ -18,6 +18,7 @@ export class Step implements Span {
   /** For streamed model calls: the last chunk that reported usage. */
   private streamedUsage?: TokenUsage;
   private streamedFinish?: string;
+  private streamedModel?: string;
 
   constructor(
     readonly run: Run,
@@ -49,6 +50,7 @@ export class Step implements Span {
     const usage = this.readUsage(item);
     if (usage) this.streamedUsage = usage;
     this.streamedFinish = extractFinishReason(item) ?? this.streamedFinish;
+    this.streamedModel ??= extractResponseModel(item);
   }
 
   end(outcome: Outcome): void {
@@ -85,9 +87,8 @@ export class Step implements Span {
     } else {
       const value = outcome.type === 'ok' ? outcome.value : undefined;
       const usage = this.streamedUsage ?? this.readUsage(value);
-      const responseModel = (value as { model?: unknown } | undefined)?.model;
       run.emit(level, 'llm_result', head, {
-        model: spec.model ?? (isValidName(responseModel) ? responseModel : spec.fallbackModel),
+        model: spec.model ?? extractResponseModel(value) ?? this.streamedModel ?? spec.fallbackModel,
         ...common,
         token_usage: usage,
         finish_reason: extractFinishReason(value) ?? this.streamedFinish,
@@ -101,7 +102,8 @@ export class Step implements Span {
   private readUsage(value: unknown): TokenUsage | undefined {
     if (this.spec.kind !== 'llm' || value === undefined) return undefined;
     try {
-      return (this.spec.tokenUsage ?? this.run.engine.tokenUsage)(value) ?? undefined;
+      // A user's extractor may return anything: only counts are written and summed.
+      return normalizeTokenUsage((this.spec.tokenUsage ?? this.run.engine.tokenUsage)(value));
     } catch {
       return undefined;
     }

@@ -1,4 +1,5 @@
 import type { TokenUsage } from './events/agent-event';
+import { isValidName } from './specs';
 
 /** Reads token usage from a model call's result (or one streamed chunk of it). */
 export type UsageExtractor = (result: unknown) => TokenUsage | undefined;
@@ -82,6 +83,16 @@ export function extractFinishReason(result: unknown): string | undefined {
     const reason = first?.finish_reason ?? result.stop_reason ?? result.finishReason ?? result.finish_reason;
     // Model output is hostile: only an identifier-like reason reaches the log.
     return typeof reason === 'string' && FINISH_REASON.test(reason) ? reason : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The model name a result reports (`result.model`), only when it looks like an identifier. Never throws. */
+export function extractResponseModel(result: unknown): string | undefined {
+  try {
+    const model = isObj(result) ? result.model : undefined;
+    return isValidName(model) ? model : undefined;
   } catch {
     return undefined;
   }

@@ -1,7 +1,7 @@
 import { createCapturer } from '../core/capture/capture';
 import { AgentLoggingConfigError } from '../core/errors';
 import { assertValidScrubPatterns } from '../core/redaction/scrubber';
-import type { AgentLoggingModuleOptions } from './agent-logging.options';
+import type { AgentLoggingModuleExtras, AgentLoggingModuleOptions } from './agent-logging.options';
 
 type Check = (value: unknown) => string | undefined;
 
@@ -63,16 +63,24 @@ const CHECKS: Record<keyof AgentLoggingModuleOptions, Check> = {
 
 const describe = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' ? (v === null ? 'null' : 'an object') : String(v));
 
+/** The options are one plain object (or nothing). */
+export function validateOptionsShape(options: unknown): asserts options is object | undefined {
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    throw new AgentLoggingConfigError(`AgentLoggingModule options must be an object, got ${describe(options)}`);
+  }
+}
+
 /**
  * Checks the module options when the module starts, so a typo or a wrong type
  * fails the boot with the option's name instead of surprising at run time.
  */
 export function validateOptions(options: unknown): AgentLoggingModuleOptions {
   if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new AgentLoggingConfigError(`AgentLoggingModule options must be an object, got ${describe(options)}`);
-  }
+  validateOptionsShape(options);
   for (const [key, value] of Object.entries(options)) {
+    if (key === 'globalInterceptor') {
+      throw new AgentLoggingConfigError('AgentLoggingModule: option "globalInterceptor" shapes the module, so it cannot come from a factory: give it beside useFactory in forRootAsync');
+    }
     const check = CHECKS[key as keyof AgentLoggingModuleOptions];
     if (!check) {
       throw new AgentLoggingConfigError(`AgentLoggingModule: unknown option "${key}" (known: ${Object.keys(CHECKS).join(', ')})`);
@@ -88,4 +96,31 @@ export function validateOptions(options: unknown): AgentLoggingModuleOptions {
     throw new AgentLoggingConfigError('AgentLoggingModule: option "pseudonymizeUserId" needs "hashSecret": an unkeyed hash of a user id is reversible by guessing');
   }
   return valid;
+}
+
+/**
+ * Checks the options that shape the module (`globalInterceptor`) when
+ * `forRoot` / `forRootAsync` is called: they decide which providers exist, so
+ * they are checked before the app is built. `undefined` means the default.
+ */
+export function validateExtras<T extends AgentLoggingModuleExtras>(extras: T): T {
+  const value = extras.globalInterceptor;
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new AgentLoggingConfigError(`AgentLoggingModule: option "globalInterceptor" must be ${bool(value)}, got ${describe(value)}`);
+  }
+  return extras;
+}
+
+const ASYNC_KEYS = ['imports', 'inject', 'useFactory', 'useClass', 'useExisting', 'provideInjectionTokensFrom', 'globalInterceptor'];
+
+/** `forRootAsync` takes the options from its factory: any other key beside the factory's is a mistake, refused by name. */
+export function validateAsyncOptionKeys(options: unknown): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new AgentLoggingConfigError(`AgentLoggingModule.forRootAsync takes { imports, inject, useFactory | useClass | useExisting }, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (ASYNC_KEYS.includes(key)) continue;
+    const hint = key in CHECKS ? `; return it from useFactory` : ` (known: ${ASYNC_KEYS.join(', ')})`;
+    throw new AgentLoggingConfigError(`AgentLoggingModule.forRootAsync: unexpected option "${key}"${hint}`);
+  }
 }

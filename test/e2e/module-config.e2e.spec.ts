@@ -1,8 +1,17 @@
-import { Controller, Injectable, Module, Post, type INestApplication } from '@nestjs/common';
+import { Controller, Inject, Injectable, Module, Post, UseInterceptors, type INestApplication, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import pino from 'pino';
 import request from 'supertest';
-import { AgentLoggingConfigError, AgentLoggingModule, AgentRun, AgentTool } from 'nestjs-agent-logging';
+import { LoggerModule } from 'nestjs-pino';
+import {
+  AgentContextInterceptor,
+  AgentLoggingConfigError,
+  AgentLoggingModule,
+  AgentRun,
+  AgentTool,
+  MaxStepsExceededError,
+  type AgentLoggingModuleOptions,
+} from 'nestjs-agent-logging';
 import { LogCapture } from '../support/log-capture';
 
 @Injectable()
@@ -16,6 +25,11 @@ class TinyAgent {
   run(n: number) {
     return this.double(n);
   }
+
+  @AgentRun('tiny_twice')
+  twice(n: number) {
+    return this.double(this.double(n));
+  }
 }
 
 @Controller()
@@ -27,11 +41,24 @@ class TinyController {
   }
 }
 
-async function boot(agentLogging: unknown, extra: { async?: boolean } = {}) {
+/** The same handler with the interceptor on the controller, for apps that turn the global one off. */
+@Controller('local')
+@UseInterceptors(AgentContextInterceptor)
+class InterceptedController extends TinyController {}
+
+/** Plays the part of @nestjs/config: settings provided by another module, injected into the factory. */
+class AgentSettings {
+  header = 'x-correlation-id';
+  maxSteps = 1;
+}
+@Module({ providers: [AgentSettings], exports: [AgentSettings] })
+class SettingsModule {}
+
+async function boot(agentLogging: unknown, extra: { async?: boolean; controllers?: Type[] } = {}) {
   const dynamic = extra.async
     ? AgentLoggingModule.forRootAsync(agentLogging as Parameters<typeof AgentLoggingModule.forRootAsync>[0])
     : AgentLoggingModule.forRoot(agentLogging as Parameters<typeof AgentLoggingModule.forRoot>[0]);
-  @Module({ imports: [dynamic], controllers: [TinyController], providers: [TinyAgent] })
+  @Module({ imports: [dynamic], controllers: extra.controllers ?? [TinyController], providers: [TinyAgent] })
   class AppModule {}
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
@@ -91,6 +118,12 @@ describe('module configuration', () => {
     await expect(boot(options)).rejects.toThrow(message);
   });
 
+  it('names globalInterceptor returned by a factory, where it cannot take effect', async () => {
+    await expect(boot({ useFactory: () => ({ globalInterceptor: false }) }, { async: true })).rejects.toThrow(
+      /"globalInterceptor" shapes the module, so it cannot come from a factory/,
+    );
+  });
+
   it('fails the boot on a bad option from forRootAsync too', async () => {
     await expect(boot({ useFactory: () => ({ maxSteps: 0 }) }, { async: true })).rejects.toThrow(/"maxSteps" must be a positive integer, got 0/);
   });
@@ -104,5 +137,140 @@ describe('module configuration', () => {
     capture.clear();
     expect(agent.run(4)).toBe(8);
     expect(capture.events).toEqual([]);
+  });
+});
+
+describe('forRoot() and forRootAsync, the ways a NestJS app configures a module', () => {
+  let app: INestApplication | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it('boots with forRoot() and no argument: every default, events through nestjs-pino, the global interceptor on', async () => {
+    const capture = new LogCapture();
+    @Module({
+      // Listed before LoggerModule: nestjs-pino's root logger is made after ours, and events still find it.
+      imports: [AgentLoggingModule.forRoot(), LoggerModule.forRoot({ pinoHttp: [{ level: 'info', autoLogging: false }, capture] })],
+      controllers: [TinyController],
+      providers: [TinyAgent],
+    })
+    class DefaultsModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [DefaultsModule] }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+    await request(app.getHttpServer()).post('/run').set('x-request-id', 'defaults-1').expect(201);
+    expect(capture.events.map((e) => e.event)).toEqual(['run_started', 'agent_step', 'tool_call', 'tool_result', 'run_finished']);
+    expect(capture.events[0]).toMatchObject({ request_id: 'defaults-1', agent: 'tiny' });
+    expect(capture.events.at(-1)).toMatchObject({ status: 'ok', stop_reason: 'completed' });
+  });
+
+  it('takes its options from another module\'s provider through imports and inject', async () => {
+    const capture = new LogCapture();
+    app = await boot(
+      {
+        imports: [SettingsModule],
+        inject: [AgentSettings],
+        useFactory: (settings: AgentSettings): AgentLoggingModuleOptions => ({
+          logger: pino(capture), requestIdHeader: settings.header, maxSteps: settings.maxSteps,
+        }),
+      },
+      { async: true },
+    );
+    await request(app.getHttpServer()).post('/run').set('x-correlation-id', 'corr-9').expect(201);
+    expect(capture.events[0]).toMatchObject({ event: 'run_started', request_id: 'corr-9' });
+    capture.clear();
+    expect(() => app!.get(TinyAgent).twice(1)).toThrow(MaxStepsExceededError);
+    expect(capture.events.at(-1)).toMatchObject({ event: 'run_finished', stop_reason: 'max_steps', total_steps: 1 });
+  });
+
+  it('takes its options from a factory class (useClass) that injects from imported modules', async () => {
+    const capture = new LogCapture();
+    @Injectable()
+    class AgentLoggingConfig {
+      constructor(@Inject(AgentSettings) private readonly settings: AgentSettings) {}
+      create(): AgentLoggingModuleOptions {
+        return { logger: pino(capture), requestIdHeader: this.settings.header };
+      }
+    }
+    app = await boot({ imports: [SettingsModule], useClass: AgentLoggingConfig }, { async: true });
+    await request(app.getHttpServer()).post('/run').set('x-correlation-id', 'corr-10').expect(201);
+    expect(capture.events[0]).toMatchObject({ event: 'run_started', request_id: 'corr-10' });
+  });
+
+  it('turns the global interceptor off with forRootAsync too, while @UseInterceptors still works with the factory\'s options', async () => {
+    const capture = new LogCapture();
+    app = await boot(
+      {
+        globalInterceptor: false,
+        imports: [SettingsModule],
+        inject: [AgentSettings],
+        useFactory: (settings: AgentSettings) => ({ logger: pino(capture), requestIdHeader: settings.header }),
+      },
+      { async: true, controllers: [TinyController, InterceptedController] },
+    );
+    await request(app.getHttpServer()).post('/run').set('x-correlation-id', 'global-off').expect(201);
+    await request(app.getHttpServer()).post('/local/run').set('x-correlation-id', 'local-on').expect(201);
+    const started = capture.events.filter((e) => e.event === 'run_started');
+    expect(started).toHaveLength(2);
+    expect(started[0]).not.toHaveProperty('request_id');
+    expect(started[1]).toMatchObject({ request_id: 'local-on' });
+  });
+
+  it('keeps the global interceptor when globalInterceptor is given as undefined (the default)', async () => {
+    const capture = new LogCapture();
+    app = await boot({ logger: pino(capture), globalInterceptor: undefined });
+    await request(app.getHttpServer()).post('/run').set('x-request-id', 'undefined-means-default').expect(201);
+    expect(capture.events[0]).toMatchObject({ request_id: 'undefined-means-default' });
+  });
+
+  it.each([
+    ['forRoot', () => AgentLoggingModule.forRoot({ globalInterceptor: 'no' } as never), /option "globalInterceptor" must be true or false, got "no"/],
+    ['forRootAsync', () => AgentLoggingModule.forRootAsync({ globalInterceptor: 0, useFactory: () => ({}) } as never), /"globalInterceptor" must be true or false, got 0/],
+    ['forRootAsync', () => AgentLoggingModule.forRootAsync({ maxSteps: 5, useFactory: () => ({}) } as never), /forRootAsync: unexpected option "maxSteps"; return it from useFactory/],
+    ['forRootAsync', () => AgentLoggingModule.forRootAsync({ useFactroy: () => ({}) } as never), /forRootAsync: unexpected option "useFactroy"/],
+  ])('refuses a bad module-shaping option to %s when the module is defined', (_method, define, message) => {
+    expect(define).toThrow(AgentLoggingConfigError);
+    expect(define).toThrow(message);
+  });
+});
+
+/** One wrong value for every option the module knows; the test below keeps this list complete. */
+const BAD_VALUES: Record<keyof AgentLoggingModuleOptions, unknown> = {
+  maxSteps: 0,
+  timeoutMs: -5,
+  logger: { info: () => undefined },
+  requestIdHeader: 42,
+  userId: 42,
+  hashSecret: Buffer.alloc(8),
+  hashMaxBytes: 1.5,
+  hashResults: 'yes',
+  errorMessages: 'verbose',
+  errorMessageMaxLength: 0,
+  scrubPatterns: /secret/,
+  pseudonymizeUserId: 'true',
+  capture: true,
+  tokenUsage: 'openai',
+};
+
+describe('every option is checked at boot', () => {
+  it('has a bad value to try for every option the module knows', async () => {
+    const error = await boot({ notAnOption: 1 }).catch((e: Error) => e);
+    const known = /\(known: ([^)]*)\)/.exec(String((error as Error).message))![1].split(', ');
+    expect([...known].sort()).toEqual(Object.keys(BAD_VALUES).sort());
+  });
+
+  it.each(Object.entries(BAD_VALUES))('fails the boot on a bad %s, naming it', async (option, value) => {
+    const attempt = boot({ [option]: value });
+    await expect(attempt).rejects.toThrow(AgentLoggingConfigError);
+    await expect(boot({ [option]: value })).rejects.toThrow(new RegExp(`option "${option}" must be`));
+  });
+
+  it.each([
+    ['a string', 'maxSteps=5', /options must be an object, got "maxSteps=5"/],
+    ['a number from forRootAsync', 42, /options must be an object, got 42/],
+  ])('fails the boot when the options are %s', async (_what, value, message) => {
+    const attempt = typeof value === 'number' ? boot({ useFactory: () => value }, { async: true }) : boot(value);
+    await expect(attempt).rejects.toThrow(message);
   });
 });

@@ -65,7 +65,8 @@ describe('request context from the interceptor', () => {
   it('falls back to pino-http\'s req.id, and stringifies a numeric user id', async () => {
     const { started } = await runStarted(app, { 'x-test-user': 'number' });
     expect(started.user_id).toBe('42');
-    expect(started.request_id).toBeDefined();
+    const completed = capture.lines.find((l) => l.msg === 'request completed') as unknown as { req: { id: unknown } };
+    expect(started.request_id).toBe(String(completed.req.id));
   });
 
   it('joins the trace of a valid inbound traceparent, under the caller\'s span', async () => {
@@ -122,5 +123,34 @@ describe('pseudonymised user ids', () => {
     expect(a.started.user_id).toBe(b.started.user_id);
     expect(c.started.user_id).not.toBe(a.started.user_id);
     expect(JSON.stringify([...a.all, ...b.all])).not.toContain('user-7');
+  });
+});
+
+describe('a custom userId extractor', () => {
+  let app: INestApplication;
+  beforeAll(async () => {
+    app = await bootApp({
+      agentLogging: {
+        userId: (req) => {
+          const user = (req as { user?: { id: string } }).user;
+          if (user?.id === 'throw') throw new Error('the extractor failed');
+          return user && `tenant-a:${user.id}`;
+        },
+      },
+      metadata: { controllers: [EchoController], providers: [EchoAgent, FakeAuthGuard] },
+    });
+  });
+  afterAll(() => app.close());
+
+  it('is given the HTTP request and writes what it returns', async () => {
+    const { started } = await runStarted(app, { 'x-request-id': 'custom-1', 'x-test-user': 'user-7' });
+    expect(started).toMatchObject({ request_id: 'custom-1', user_id: 'tenant-a:user-7' });
+  });
+
+  it('leaves user_id out when it throws, and the request and its run go on', async () => {
+    const { started, all } = await runStarted(app, { 'x-request-id': 'custom-2', 'x-test-user': 'throw' });
+    expect(started).toMatchObject({ request_id: 'custom-2' });
+    expect(started).not.toHaveProperty('user_id');
+    expect(all.at(-1)).toMatchObject({ event: 'run_finished', status: 'ok' });
   });
 });

@@ -80,3 +80,83 @@ describe('token usage', () => {
     expect(events.at(-1)).toMatchObject({ status: 'ok', stop_reason: 'completed' });
   });
 });
+
+/** The other shapes each provider ships, with their detail counters, and a user extractor returning junk. */
+@Injectable()
+class MoreModels {
+  @AgentLlm('gpt-4o')
+  async openAiWithDetails() {
+    return {
+      choices: [{ finish_reason: 'stop' }],
+      usage: {
+        prompt_tokens: 100, completion_tokens: 40, total_tokens: 140,
+        prompt_tokens_details: { cached_tokens: 60 }, completion_tokens_details: { reasoning_tokens: 10 },
+      },
+    };
+  }
+
+  @AgentLlm('o4-mini')
+  async openAiResponses() {
+    return { usage: { input_tokens: 300, output_tokens: 20, input_tokens_details: { cached_tokens: 100 }, output_tokens_details: { reasoning_tokens: 8 } } };
+  }
+
+  @AgentLlm('vercel-v4')
+  async vercelV4() {
+    return { finishReason: 'length', usage: { promptTokens: 4, completionTokens: 6 } };
+  }
+
+  /** A Vercel AI SDK multi-step result: totalUsage covers every step, usage only the last. */
+  @AgentLlm('vercel-steps')
+  async vercelSteps() {
+    return { usage: { inputTokens: 1, outputTokens: 1 }, totalUsage: { inputTokens: 9, outputTokens: 9, cachedInputTokens: 3 } };
+  }
+
+  @AgentLlm('claude-failing')
+  async failing() {
+    throw new Error('overloaded');
+  }
+
+  @AgentLlm({ model: 'junk-reader', tokenUsage: () => ({ input_tokens: '5', output_tokens: 2.9, total_tokens: -1, prompt: 'SECRET-PROMPT' }) as never })
+  async junk() {
+    return {};
+  }
+
+  @AgentRun('more-models')
+  async run() {
+    await this.openAiWithDetails();
+    await this.openAiResponses();
+    await this.vercelV4();
+    await this.vercelSteps();
+    await this.failing().catch(() => undefined);
+    await this.junk();
+  }
+}
+
+describe('token usage: detail counters, failures and junk', () => {
+  let app: INestApplication;
+  beforeAll(async () => {
+    app = await bootApp({ metadata: { providers: [MoreModels] } });
+  });
+  afterAll(() => app.close());
+
+  it('normalises each shape, writes only counts from a user extractor, and sums every counter once', async () => {
+    capture.clear();
+    await app.get(MoreModels).run();
+    await settleLogs();
+    const results = capture.events.filter((e) => e.event === 'llm_result');
+    expect(results.map((e) => [e.model, e.status, e.token_usage])).toEqual([
+      ['gpt-4o', 'ok', { input_tokens: 100, output_tokens: 40, total_tokens: 140, cache_read_tokens: 60, reasoning_tokens: 10 }],
+      ['o4-mini', 'ok', { input_tokens: 300, output_tokens: 20, total_tokens: 320, cache_read_tokens: 100, reasoning_tokens: 8 }],
+      ['vercel-v4', 'ok', { input_tokens: 4, output_tokens: 6, total_tokens: 10 }],
+      ['vercel-steps', 'ok', { input_tokens: 9, output_tokens: 9, total_tokens: 18, cache_read_tokens: 3 }],
+      ['claude-failing', 'error', undefined],
+      // '5' is not a count; 2.9 is floored; a negative total is recomputed; the extra field is dropped.
+      ['junk-reader', 'ok', { input_tokens: 0, output_tokens: 2, total_tokens: 2 }],
+    ]);
+    expect(capture.events.at(-1)).toMatchObject({
+      event: 'run_finished', status: 'ok', llm_calls: 6, errors: 1,
+      token_usage: { input_tokens: 413, output_tokens: 77, total_tokens: 490, cache_read_tokens: 163, reasoning_tokens: 18 },
+    });
+    expect(capture.raw).not.toContain('SECRET-PROMPT');
+  });
+});

@@ -37,6 +37,11 @@ describe('request scope reader', () => {
     expect(read(context('ws', [client, {}]))).toMatchObject({ requestId: 'ws-1', userId: 'u-1', traceId: TRACE });
   });
 
+  it('reads the upgrade request a platform-ws gateway kept on its client', () => {
+    const client = { request: { headers: { 'x-request-id': 'ws-2', traceparent } } };
+    expect(read(context('ws', [client, {}]))).toMatchObject({ requestId: 'ws-2', traceId: TRACE });
+  });
+
   it('gives an empty scope, never an error, for unknown transports and hostile contexts', () => {
     expect(read(context('graphql', [{}, {}]))).toEqual({});
     const hostile = { get headers(): never { throw new Error('boom'); } };

@@ -31,7 +31,7 @@ describe('the packed package', () => {
     expect(files.filter((f) => /\.spec\.|\/test\/|\/src\//.test(f))).toEqual([]);
   });
 
-  it('installs into an app that imports the public API and writes events to stdout without nestjs-pino', () => {
+  it('installs into an app that imports the public API and writes events to stdout through pino without LoggerModule', () => {
     const run = spawnSync(process.execPath, ['consumer.js'], { cwd: appDir, encoding: 'utf8', timeout: 30_000 });
     expect(run.status).toBe(0);
     const report = JSON.parse(run.stderr.trim().split('\n').pop()!);
@@ -39,9 +39,18 @@ describe('the packed package', () => {
     expect(report.exports).toEqual(
       expect.arrayContaining(['AgentLoggingModule', 'AgentRun', 'AgentTool', 'AgentLlm', 'AgentContextInterceptor', 'agentLogMixin']),
     );
+    // Every stdout line is one of our events, as pino writes it: its own fields, then ours.
     const events = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(events.map((e) => e.event)).toEqual(['run_started', 'agent_step', 'tool_call', 'tool_result', 'run_finished']);
-    expect(events.every((e) => e.agent === 'packed' && e.schema === 'agent-log/1')).toBe(true);
+    for (const [i, e] of events.entries()) {
+      expect(e).toMatchObject({ level: 30, pid: expect.any(Number), hostname: expect.any(String), time: expect.any(Number) });
+      expect(e).toMatchObject({ agent: 'packed', schema: 'agent-log/1', seq: i + 1, run_id: events[0].run_id, trace_id: events[0].trace_id });
+      expect(e.run_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(e.trace_id).toMatch(/^[0-9a-f]{32}$/);
+      expect(e.span_id).toMatch(/^[0-9a-f]{16}$/);
+    }
+    expect(events[2]).toMatchObject({ tool: 'double', step_index: 1, args_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(events[4]).toMatchObject({ status: 'ok', stop_reason: 'completed', total_steps: 1, tool_calls: 1, llm_calls: 0, errors: 0 });
   });
 
   it('type-checks a TypeScript app against the shipped declarations', () => {
