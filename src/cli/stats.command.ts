@@ -1,0 +1,87 @@
+import type { Command } from 'commander';
+import { CliError } from './cli-error';
+import { noteReport, printJson, printText } from './command-output';
+import { formatCount, formatMs, formatPercent, formatUsd } from './format-units';
+import { resolveSources } from './input-sources';
+import { PriceTable } from './price-table';
+import { readEvents } from './read-events';
+import { RunStats, type Stats } from './run-stats';
+import type { RunSummary } from './run-summary';
+import { color, renderTable, safeText, statusText } from './terminal-text';
+
+function runTable(runs: RunSummary[], priced: boolean): string {
+  return renderTable(
+    ['start', 'agent', 'run_id', 'status', 'stop_reason', 'latency', 'tokens', ...(priced ? ['cost'] : [])],
+    runs.map((r) => [
+      r.start.replace('T', ' ').replace('Z', ''), safeText(r.agent, 32), safeText(r.run_id, 40), statusText(r.status),
+      safeText(r.stop_reason ?? '', 24), formatMs(r.latency_ms), formatCount(r.tokens), ...(priced ? [formatUsd(r.cost_usd)] : []),
+    ]),
+    ['left', 'left', 'left', 'left', 'left', 'right', 'right', 'right'],
+  );
+}
+
+/** `stats` as text: one section per question on-call asks. */
+export function renderStats(stats: Stats, priced: boolean): string {
+  const counts = (o: Record<string, number>) => Object.entries(o).map(([k, n]) => `${safeText(k, 32)} ${n}`).join(' · ');
+  const rpm = stats.runs_per_minute;
+  const out = [
+    color.bold(`${stats.runs.total} runs`) + ` (${counts(stats.runs.by_status)})` +
+      ` · ${rpm.average} runs/min on average, peak ${rpm.peak}${rpm.peak_minute ? ` at ${rpm.peak_minute}` : ''}` +
+      (stats.cost_usd !== undefined ? ` · ${formatUsd(stats.cost_usd)}` : ''),
+    `stop reasons: ${counts(stats.stop_reasons)}`,
+    '',
+    color.bold('tools'),
+    renderTable(
+      ['tool', 'calls', 'errors', 'error rate', 'p50', 'p95', 'p99', 'max'],
+      stats.tools.map((t) => [
+        safeText(t.tool, 40), String(t.calls), String(t.errors),
+        t.errors ? color.red(formatPercent(t.error_rate)) : formatPercent(t.error_rate),
+        formatMs(t.p50_ms), formatMs(t.p95_ms), formatMs(t.p99_ms), formatMs(t.max_ms),
+      ]),
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
+    '',
+    color.bold('models'),
+    renderTable(
+      ['model', 'calls', 'errors', 'input', 'output', 'tokens', 'p50', 'p95', 'p99', ...(priced ? ['cost'] : [])],
+      stats.models.map((m) => [
+        safeText(m.model, 40), String(m.calls), String(m.errors), formatCount(m.input_tokens), formatCount(m.output_tokens),
+        formatCount(m.total_tokens), formatMs(m.p50_ms), formatMs(m.p95_ms), formatMs(m.p99_ms), ...(priced ? [formatUsd(m.cost_usd)] : []),
+      ]),
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
+    '',
+    color.bold('slowest runs'),
+    runTable(stats.slowest, priced),
+    '',
+    color.bold(`most expensive runs (by ${priced ? 'cost' : 'tokens'})`),
+    runTable(stats.most_expensive, priced),
+    '',
+    color.dim('latency quantiles are nearest-rank, within 1% (logarithmic buckets)'),
+  ];
+  return out.join('\n');
+}
+
+export function registerStats(program: Command): void {
+  program
+    .command('stats')
+    .description('per tool and per model: calls, errors, latency p50/p95/p99, tokens; stop reasons, runs per minute, slowest and most expensive runs')
+    .argument('[files...]', 'NDJSON log files or globs, gzip too; standard input when none or "-"')
+    .option('--json', 'print JSON for scripts')
+    .option('--prices <file>', 'a JSON price table, USD per million tokens: {"gpt-4o-mini": {"input": 0.15, "output": 0.6}}')
+    .option('--top <n>', 'how many slowest and most expensive runs to list', '10')
+    .action(async (files: string[], opts: { json?: boolean; prices?: string; top: string }) => {
+      const top = Number(opts.top);
+      if (!Number.isInteger(top) || top < 0) throw new CliError(`--top: expected a whole number (got ${JSON.stringify(opts.top)})`);
+      const prices = opts.prices !== undefined ? PriceTable.fromFile(opts.prices) : undefined;
+      const sources = await resolveSources(files);
+      const stats = new RunStats(top, prices);
+      const report = await readEvents(sources, (e) => stats.add(e));
+      const result = stats.result();
+      if (opts.json) printJson({ ...result, input: report });
+      else {
+        printText(renderStats(result, prices !== undefined));
+        noteReport(report);
+      }
+    });
+}
