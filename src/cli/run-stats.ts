@@ -40,6 +40,8 @@ export interface Stats {
   cost_usd?: number;
 }
 
+const RECENT = 10_000;
+
 interface Accumulator {
   calls: number;
   errors: number;
@@ -85,6 +87,11 @@ export class RunStats {
   private readonly slowest: TopList;
   private readonly expensive: TopList;
   private total = 0;
+  /**
+   * Runs finished lately: a step may end after its run (an abandoned stream's
+   * model call), and its late event must not bring the run back as unfinished.
+   */
+  private readonly recentlyFinished = new Set<string>();
 
   constructor(
     top: number,
@@ -96,6 +103,11 @@ export class RunStats {
   }
 
   add(e: LogEvent): void {
+    if (this.recentlyFinished.has(e.run_id)) {
+      if (e.event === 'tool_result') this.step(this.tools, e.tool, e);
+      if (e.event === 'llm_result') this.step(this.models, e.model, e);
+      return;
+    }
     const run = this.runs.add(e);
     switch (e.event) {
       case 'run_started': {
@@ -112,6 +124,8 @@ export class RunStats {
       case 'run_finished':
         this.fold(run);
         this.runs.byId.delete(run.run_id);
+        this.recentlyFinished.add(run.run_id);
+        if (this.recentlyFinished.size > RECENT) this.recentlyFinished.delete(this.recentlyFinished.values().next().value!);
         break;
     }
   }
