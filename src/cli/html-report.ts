@@ -23,7 +23,7 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 6px}h3{font-siz
 table{border-collapse:collapse;margin:6px 0}th,td{padding:3px 10px 3px 0;text-align:left;vertical-align:top}
 th{font-size:12px;color:#66707a;font-weight:600;border-bottom:1px solid #d9dee3}td.num,th.num{text-align:right}
 .status-error{color:#c62828;font-weight:600}.status-ok{color:#2e7d32}.status-other{color:#a15c00}
-.waterfall{display:grid;grid-template-columns:minmax(220px,32%) 90px 80px 70px 1fr;gap:2px 10px;align-items:center;margin:8px 0}
+.waterfall{display:grid;grid-template-columns:minmax(220px,32%) 130px 80px 70px 1fr;gap:2px 10px;align-items:center;margin:8px 0}
 .waterfall>.head{font-size:12px;color:#66707a;font-weight:600;border-bottom:1px solid #d9dee3}
 .track{position:relative;height:14px;background:#f3f5f7;border-radius:2px}
 .bar{position:absolute;top:2px;height:10px;min-width:2px;border-radius:2px;background:#3b82c4}
@@ -160,7 +160,7 @@ export function renderPage(title: string, report: ReadReport, sections: string[]
 <title>${h(title, 200)}</title><style>${STYLE}</style></head>
 <body>
 <h1>${h(title, 200)}</h1>
-<div class="meta">generated ${new Date().toISOString()} by agent-log from ${h(report.sources.join(', '), 400)} · ${report.events} events${skipped ? ` · ${skipped} lines skipped (${report.not_events} not events, ${report.truncated} truncated)` : ''} · bar positions from millisecond timestamps (±1 ms), lengths from latency_ms</div>
+<div class="meta">generated ${new Date().toISOString()} by agent-log from ${h(report.sources.join(', '), 400)} · ${report.events} events${skipped ? ` · ${skipped} line${skipped === 1 ? '' : 's'} skipped (${report.not_events} not events, ${report.truncated} truncated)` : ''} · bar positions from millisecond timestamps (±1 ms), lengths from latency_ms</div>
 ${sections.join('\n')}
 </body></html>
 `;

@@ -1,4 +1,5 @@
 import { createReadStream, statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { glob, isDynamicPattern } from 'tinyglobby';
@@ -31,7 +32,7 @@ export async function resolveSources(args: readonly string[]): Promise<InputSour
       sources.push(stdinSource());
       continue;
     }
-    const paths = isDynamicPattern(arg) ? (await glob(arg, { onlyFiles: true, absolute: false })).sort() : [arg];
+    const paths = isDynamicPattern(arg) ? (await glob(arg, { onlyFiles: true, absolute: isAbsolute(arg) })).sort() : [arg];
     if (paths.length === 0) throw new CliError(`no file matches ${JSON.stringify(arg)}`);
     for (const path of paths) {
       let isFile = false;

@@ -51,7 +51,8 @@ function status(row: TimelineRow): string {
   return statusText(row.step.status);
 }
 
-function header(run: RunView, sentence: string): string[] {
+function header(run: RunView, stopSentence: string): string[] {
+  const sentence = safeText(stopSentence, 400); // quotes names from the log
   const stepKinds = run.tool_calls !== undefined ? ` (${run.tool_calls} tool, ${run.llm_calls ?? 0} model)` : '';
   const usage = run.token_usage;
   const facts = [
