@@ -13,15 +13,15 @@ export function printText(text: string): void {
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** What was read and what was skipped, on stderr so that stdout stays the answer. */
-export function noteReport(report: ReadReport, warning?: string): void {
+export function noteReport(report: ReadReport, warning?: string, scanned?: string): void {
   const skipped = [
-    report.not_events && `${plural(report.not_events, 'line')} that are not events`,
+    report.not_events && `${plural(report.not_events, 'line')} that ${report.not_events === 1 ? 'is not an event' : 'are not events'}`,
     report.truncated && `${plural(report.truncated, 'truncated line')}`,
     report.too_long && `${plural(report.too_long, 'line')} longer than 8 MiB`,
   ].filter(Boolean);
   const sources = report.sources.map((s) => (s === '-' ? 'stdin' : safeText(s, 200))).join(', ');
   const mb = (report.bytes / 1e6).toFixed(1);
-  const line = `read ${sources} (${mb} MB): ${plural(report.events, 'event')}${skipped.length ? `; skipped ${skipped.join(', ')}` : ''}`;
+  const line = `read ${sources} (${mb} MB${scanned ? `, ${scanned}` : ''}): ${plural(report.events, 'event')}${skipped.length ? `; skipped ${skipped.join(', ')}` : ''}`;
   process.stderr.write(`${color.dim(line)}\n`);
   if (warning) process.stderr.write(`${color.yellow(`warning: ${safeText(warning, 2000)}`)}\n`);
 }

@@ -3,88 +3,145 @@ import type { InputSource } from './input-sources';
 import type { LogEvent } from './log-event';
 import { NeedleSet, emptyReport, readEvents, type ReadReport } from './read-events';
 import { buildRunView, nestRuns, type RunView } from './run-view';
+import { offsetBefore, runIdTimeRange } from './time-seek';
 
 export const MIN_PREFIX = 4;
 /** Beyond this many runs matching a prefix, their events are no longer kept: the prefix is ambiguous anyway. */
 const MAX_CANDIDATES = 50;
+/**
+ * How far out of time order a log may be around the run: lines are looked at
+ * from this long before the run's start until this long after the last
+ * run_finished of its tree.
+ */
+export const WINDOW_SLACK_MS = 10_000;
 
 export interface FoundRun {
   /** The run, its nested runs under `children`. */
   run: RunView;
   report: ReadReport;
+  /** `time window` when the run id's time let most of the input be skipped, else `whole input`. */
+  scanned: 'time window' | 'whole input';
   /** Set when nested runs could not all be found (stdin read once, runs logged out of order). */
   warning?: string;
 }
 
+/** What one pass collects: the events of the matching runs and of their nested runs. */
+class Collector {
+  readonly needles: NeedleSet;
+  readonly events = new Map<string, LogEvent[]>();
+  readonly candidates = new Set<string>();
+  readonly collected = new Set<string>();
+  readonly parentOf = new Map<string, string>();
+  finished = 0;
+  lastFinish = 0;
+
+  constructor(readonly prefix: string) {
+    this.needles = new NeedleSet([prefix, '"parent_run_id"']);
+  }
+
+  visit = (e: LogEvent) => {
+    if (e.event === 'run_started' && e.parent_run_id !== undefined) {
+      this.parentOf.set(e.run_id, e.parent_run_id);
+      if (this.collected.has(e.parent_run_id) && !this.collected.has(e.run_id)) {
+        this.collected.add(e.run_id);
+        this.needles.add(e.run_id);
+      }
+    }
+    if (e.run_id.startsWith(this.prefix) && !this.candidates.has(e.run_id) && this.candidates.size < MAX_CANDIDATES) {
+      this.candidates.add(e.run_id);
+      this.collected.add(e.run_id);
+    }
+    if (!this.collected.has(e.run_id)) return;
+    this.keep(e);
+    if (e.event === 'run_finished') {
+      this.finished++;
+      this.lastFinish = Math.max(this.lastFinish, e.time);
+    }
+  };
+
+  keep(e: LogEvent) {
+    const list = this.events.get(e.run_id);
+    if (list) list.push(e);
+    else this.events.set(e.run_id, [e]);
+  }
+}
+
 /**
- * Finds one run by id or unique prefix, with all its nested runs, in one
- * streaming pass that decodes only the lines holding the prefix, a known
- * nested run's id, or `parent_run_id`. Memory: the events of the matching
- * runs, plus one (child → parent) pair per nested run in the log.
+ * Finds one run by id or unique prefix, with all its nested runs, decoding
+ * only the lines that hold the prefix, a known nested run's id, or
+ * `parent_run_id`. Memory: the events of the matching runs, plus one
+ * (child → parent) pair per nested run met.
+ *
+ * Run ids are UUID v7, so a prefix of 8+ hex digits tells when the run
+ * started: in a plain file, a bisection on the lines' times skips to 10 s
+ * before it, and reading stops 10 s after the tree's last run_finished.
+ * When that finds nothing (a log not in time order, ids not v7), or for gzip
+ * and stdin, the whole input is read.
  *
  * A nested run is recognised by its run_started, which names its parent; its
  * later events are then caught by its own id. That needs the parent to be
  * known first, which holds for one process's log read in order. When it does
  * not (files given out of order), the missed runs are read in a second pass.
  */
-export async function findRun(sources: readonly InputSource[], prefix: string): Promise<FoundRun> {
+export async function findRun(sources: readonly InputSource[], prefix: string, options: { scanAll?: boolean } = {}): Promise<FoundRun> {
   if (prefix.length < MIN_PREFIX) throw new CliError(`give at least ${MIN_PREFIX} characters of the run_id (got ${JSON.stringify(prefix)})`);
-  const needles = new NeedleSet([prefix, '"parent_run_id"']);
-  const events = new Map<string, LogEvent[]>();
-  const candidates = new Set<string>();
-  const collected = new Set<string>();
-  const parentOf = new Map<string, string>();
+  const range = options.scanAll ? undefined : runIdTimeRange(prefix);
+  if (range) {
+    const windowed = await collectInWindow(sources, prefix, range);
+    if (windowed.collector.candidates.size > 0) return assemble(windowed.collector, windowed.report, sources, 'time window');
+  }
+  const collector = new Collector(prefix);
+  const report = await readEvents(sources, collector.visit, { needles: collector.needles });
+  return assemble(collector, report, sources, 'whole input');
+}
 
-  const keep = (e: LogEvent) => {
-    let list = events.get(e.run_id);
-    if (!list) events.set(e.run_id, (list = []));
-    list.push(e);
-  };
-  const report = await readEvents(sources, (e) => {
-    if (e.event === 'run_started' && e.parent_run_id !== undefined) {
-      parentOf.set(e.run_id, e.parent_run_id);
-      if (collected.has(e.parent_run_id) && !collected.has(e.run_id)) {
-        collected.add(e.run_id);
-        needles.add(e.run_id);
-      }
-    }
-    if (e.run_id.startsWith(prefix) && !candidates.has(e.run_id) && candidates.size < MAX_CANDIDATES) {
-      candidates.add(e.run_id);
-      collected.add(e.run_id);
-    }
-    if (collected.has(e.run_id)) keep(e);
-  }, { needles });
+async function collectInWindow(sources: readonly InputSource[], prefix: string, range: { from: number; to: number }) {
+  const collector = new Collector(prefix);
+  const report = emptyReport(sources);
+  for (const source of sources) {
+    const start = source.path !== undefined ? ((await offsetBefore(source.path, range.from - WINDOW_SLACK_MS)) ?? 0) : 0;
+    const stop = (time: number | undefined) =>
+      time !== undefined &&
+      collector.finished === collector.collected.size &&
+      time > Math.max(range.to, collector.lastFinish) + WINDOW_SLACK_MS;
+    await readEvents([source], collector.visit, { needles: collector.needles, report, start, stop });
+  }
+  return { collector, report };
+}
 
-  const target = pickCandidate(prefix, candidates, events, report);
-  const descendants = descendantsOf(target, parentOf);
-  const missed = [...descendants].filter((id) => !events.has(id) || !events.get(id)!.some((e) => e.event === 'run_started'));
+async function assemble(c: Collector, report: ReadReport, sources: readonly InputSource[], scanned: FoundRun['scanned']): Promise<FoundRun> {
+  const target = pickCandidate(c, report);
+  const descendants = descendantsOf(target, c.parentOf);
+  const missed = [...descendants].filter((id) => !c.events.get(id)?.some((e) => e.event === 'run_started'));
   let warning: string | undefined;
   if (missed.length > 0) {
-    if (sources.every((s) => s.rereadable)) {
-      for (const id of missed) events.delete(id);
+    if (sources.every((s) => s.path !== undefined)) {
+      for (const id of missed) c.events.delete(id);
       const again = new Set(missed);
-      await readEvents(sources, (e) => again.has(e.run_id) && keep(e), { needles: new NeedleSet(missed), report: emptyReport(sources) });
+      await readEvents(sources, (e) => again.has(e.run_id) && c.keep(e), { needles: new NeedleSet(missed), report: emptyReport(sources) });
     } else {
       warning = `${missed.length} nested run(s) were logged before their parent and could not be read back from standard input: ${missed.join(', ')}`;
     }
   }
-  const views = [target, ...descendants].filter((id) => events.has(id)).map((id) => buildRunView(events.get(id)!));
+  const views = [target, ...descendants].filter((id) => c.events.has(id)).map((id) => buildRunView(c.events.get(id)!));
   nestRuns(views);
-  return { run: views[0], report, warning };
+  return { run: views[0], report, scanned, warning };
 }
 
-function pickCandidate(prefix: string, candidates: Set<string>, events: Map<string, LogEvent[]>, report: ReadReport): string {
-  if (candidates.has(prefix)) return prefix;
+function pickCandidate(c: Collector, report: ReadReport): string {
+  const { candidates } = c;
+  if (candidates.has(c.prefix)) return c.prefix;
   if (candidates.size === 1) return [...candidates][0];
   if (candidates.size === 0) {
-    throw new CliError(`no run matches ${JSON.stringify(prefix)} in ${report.sources.join(', ')} (${report.bytes} bytes read)`);
+    throw new CliError(`no run matches ${JSON.stringify(c.prefix)} in ${report.sources.join(', ')} (${report.bytes} bytes read)`);
   }
   const list = [...candidates].slice(0, 10).map((id) => {
-    const first = events.get(id)![0];
+    const first = c.events.get(id)![0];
     return `  ${id}  ${first.agent ?? '?'}  ${new Date(first.time).toISOString()}`;
   });
-  const more = candidates.size > 10 ? `\n  ... and ${candidates.size >= MAX_CANDIDATES ? 'more' : candidates.size - 10}` : '';
-  throw new CliError(`run id prefix ${JSON.stringify(prefix)} is ambiguous: it matches ${candidates.size >= MAX_CANDIDATES ? 'at least ' : ''}${candidates.size} runs; give more characters:\n${list.join('\n')}${more}`);
+  const atLeast = candidates.size >= MAX_CANDIDATES ? 'at least ' : '';
+  const more = candidates.size > 10 ? `\n  ... and ${atLeast}${candidates.size - 10} more` : '';
+  throw new CliError(`run id prefix ${JSON.stringify(c.prefix)} is ambiguous: it matches ${atLeast}${candidates.size} runs; give more characters:\n${list.join('\n')}${more}`);
 }
 
 function descendantsOf(root: string, parentOf: Map<string, string>): Set<string> {

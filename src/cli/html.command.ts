@@ -18,6 +18,7 @@ interface HtmlOptions {
   json?: boolean;
   prices?: string;
   limit: string;
+  scanAll?: boolean;
 }
 
 /** `html --all`: stats, the runs table, and the waterfalls of up to `limit` run trees, failed ones first. */
@@ -60,6 +61,7 @@ export function registerHtml(program: Command): void {
     .requiredOption('-o, --output <file>', 'where to write the page')
     .option('--limit <n>', 'with --all: at most this many run trees drawn, failed ones first', '200')
     .option('--prices <file>', 'with --all: a JSON price table for costs')
+    .option('--scan-all', 'with a run_id: read the whole input instead of seeking to the run by the time in its id')
     .option('--json', 'print what was written as JSON')
     .action(async (runId: string | undefined, files: string[], opts: HtmlOptions) => {
       let html: string;
@@ -71,7 +73,7 @@ export function registerHtml(program: Command): void {
         summary = { runs: all.runs, waterfalls: all.drawn };
       } else {
         if (runId === undefined) throw new CliError('give a run_id (or a prefix), or --all for every run');
-        const found = await findRun(await resolveSources(files), runId);
+        const found = await findRun(await resolveSources(files), runId, { scanAll: opts.scanAll });
         const timeline = buildTimeline(found.run);
         report = found.report;
         html = renderPage(`agent run ${found.run.agent} ${found.run.run_id}`, report, [renderRunSection(timeline, 'run-1')]);

@@ -8,9 +8,10 @@ import { CliError } from './cli-error';
 /** Where log lines come from: a file, or standard input (`-`). */
 export interface InputSource {
   name: string;
-  /** Files can be read twice (a second pass); stdin cannot. */
-  rereadable: boolean;
-  open(): AsyncIterable<Buffer>;
+  /** A file's path: files can be read twice (a second pass) and seeked; stdin cannot. */
+  path?: string;
+  /** The bytes, decompressed; a file from `start` (a byte offset in the file as stored). */
+  open(start?: number): AsyncIterable<Buffer>;
 }
 
 const CHUNK = 1 << 20;
@@ -42,17 +43,22 @@ export async function resolveSources(args: readonly string[]): Promise<InputSour
         throw new CliError(`cannot read ${JSON.stringify(path)}: no such file`);
       }
       if (!isFile) throw new CliError(`cannot read ${JSON.stringify(path)}: not a file`);
-      sources.push({ name: path, rereadable: true, open: () => decompressed(createReadStream(path, { highWaterMark: CHUNK })) });
+      sources.push({ name: path, path, open: (start = 0) => decompressed(createReadStream(path, { highWaterMark: CHUNK, start })) });
     }
   }
   return sources;
 }
 
 function stdinSource(): InputSource {
-  return { name: '-', rereadable: false, open: () => decompressed(process.stdin) };
+  return { name: '-', open: () => decompressed(process.stdin) };
 }
 
 /** Gzip is recognised by its magic bytes, whatever the name; concatenated members (logrotate) are read on. */
+export function isGzip(head: Buffer): boolean {
+  return head[0] === 0x1f && head[1] === 0x8b;
+}
+
+
 async function* decompressed(raw: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const iterator = raw[Symbol.asyncIterator]();
   let first = await iterator.next();
@@ -71,6 +77,6 @@ async function* decompressed(raw: AsyncIterable<Buffer>): AsyncGenerator<Buffer>
       yield next.value as Buffer;
     }
   })();
-  if (head[0] === 0x1f && head[1] === 0x8b) yield* Readable.from(all).pipe(createGunzip({ chunkSize: CHUNK }));
+  if (isGzip(head)) yield* Readable.from(all).pipe(createGunzip({ chunkSize: CHUNK }));
   else yield* all;
 }

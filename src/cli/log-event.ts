@@ -46,19 +46,21 @@ const TOKEN_FIELDS = [
  * keys, or under an OTLP log record's `attributes`). Only obvious one-to-one
  * mappings: where the conventions have nothing (steps, stop reasons), ours rule.
  */
-const OTEL_NAMES: Record<string, string> = {
-  'gen_ai.tool.name': 'tool',
-  'gen_ai.request.model': 'model',
-  'gen_ai.response.model': 'model',
-  'gen_ai.agent.name': 'agent',
-  'gen_ai.tool.call.arguments_hash': 'args_hash',
-  'error.type': 'error_class',
-  'event.name': 'event',
-  event_name: 'event',
-  traceId: 'trace_id',
-  spanId: 'span_id',
-  parentSpanId: 'parent_span_id',
+const OTEL_NAMES: Record<string, readonly string[]> = {
+  tool: ['gen_ai.tool.name'],
+  model: ['gen_ai.request.model', 'gen_ai.response.model'],
+  agent: ['gen_ai.agent.name'],
+  args_hash: ['gen_ai.tool.call.arguments_hash'],
+  error_class: ['error.type'],
+  event: ['event.name', 'event_name'],
+  trace_id: ['traceId'],
+  span_id: ['spanId'],
+  parent_span_id: ['parentSpanId'],
 };
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
 
 function str(value: unknown): string | undefined {
   if (typeof value === 'string' && value.length > 0) return value.length > MAX_STRING ? value.slice(0, MAX_STRING) : value;
@@ -70,11 +72,11 @@ function num(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-function tokenUsage(raw: unknown, flat: Record<string, unknown>): TokenUsage | undefined {
-  const source = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+function tokenUsage(get: (key: string) => unknown): TokenUsage | undefined {
+  const source = asRecord(get('token_usage'));
   const out: Partial<Record<(typeof TOKEN_FIELDS)[number], number>> = {};
   for (const key of TOKEN_FIELDS) {
-    const value = num(source[key]) ?? num(flat[`gen_ai.usage.${key}`]);
+    const value = num(source ? source[key] : get(`gen_ai.usage.${key}`));
     if (value !== undefined && value >= 0) out[key] = value;
   }
   if (out.input_tokens === undefined && out.output_tokens === undefined && out.total_tokens === undefined) return undefined;
@@ -97,44 +99,63 @@ function epochMs(record: Record<string, unknown>, timestamp: string | undefined)
   return undefined;
 }
 
+/** The wall-clock time of any parsed log line (event or not), in epoch ms. */
+export function lineTime(parsed: unknown): number | undefined {
+  if (parsed === null || typeof parsed !== 'object') return undefined;
+  const record = parsed as Record<string, unknown>;
+  return epochMs(record, typeof record.timestamp === 'string' ? record.timestamp : undefined);
+}
+
 /**
  * Reads one parsed JSON line as an event, or undefined when it is not one (the
  * app's own log lines, another schema version, a line without a run or time).
  * Only fields of the expected type are kept: the log is untrusted input.
  */
 export function toLogEvent(parsed: unknown): LogEvent | undefined {
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
-  let record = parsed as Record<string, unknown>;
-  const attributes = record.attributes;
-  if (attributes !== null && typeof attributes === 'object' && !Array.isArray(attributes)) {
-    record = { ...(attributes as Record<string, unknown>), ...record };
-  }
-  if (record.schema !== undefined && record.schema !== 'agent-log/1') return undefined;
-  const mapped: Record<string, unknown> = { ...record };
-  for (const [otel, ours] of Object.entries(OTEL_NAMES)) {
-    if (mapped[ours] === undefined && record[otel] !== undefined) mapped[ours] = record[otel];
-  }
-  const finish = record['gen_ai.response.finish_reasons'];
-  if (mapped.finish_reason === undefined && Array.isArray(finish)) mapped.finish_reason = finish[0];
-
-  const event = mapped.event;
-  const runId = str(mapped.run_id);
-  const seq = num(mapped.seq);
+  const record = asRecord(parsed);
+  if (!record) return undefined;
+  // Our own lines (schema agent-log/1) take the fast path: no attributes, no aliases to look for.
+  const get = record.schema === 'agent-log/1' ? (key: string) => record[key] : otelReader(record);
+  const schema = get('schema');
+  if (schema !== undefined && schema !== 'agent-log/1') return undefined;
+  const event = get('event');
+  const runId = str(get('run_id'));
   if (typeof event !== 'string' || !EVENT_NAMES.has(event) || runId === undefined) return undefined;
-  const timestamp = str(mapped.timestamp);
-  const time = epochMs(mapped, timestamp);
+  const timestamp = str(get('timestamp'));
+  const time = epochMs(record, timestamp);
   if (time === undefined) return undefined;
 
-  const out: Record<string, unknown> = { event, run_id: runId, seq: seq ?? 0, time };
+  const out: Record<string, unknown> = { event, run_id: runId, seq: num(get('seq')) ?? 0, time };
   for (const key of STRING_FIELDS) {
-    const value = str(mapped[key]);
+    const value = str(get(key));
     if (value !== undefined) out[key] = value;
+  }
+  if (out.finish_reason === undefined) {
+    const reasons = get('gen_ai.response.finish_reasons');
+    if (Array.isArray(reasons) && str(reasons[0]) !== undefined) out.finish_reason = str(reasons[0]);
   }
   for (const key of NUMBER_FIELDS) {
-    const value = num(mapped[key]);
+    const value = num(get(key));
     if (value !== undefined) out[key] = value;
   }
-  const usage = tokenUsage(mapped.token_usage, mapped);
+  const usage = tokenUsage(get);
   if (usage) out.token_usage = usage;
   return out as LogEvent;
+}
+
+/** Reads a field by our name, else under `attributes`, else by its OpenTelemetry GenAI name. */
+function otelReader(record: Record<string, unknown>): (key: string) => unknown {
+  const attributes = asRecord(record.attributes);
+  const own = (key: string): unknown => {
+    const value = record[key];
+    return value === undefined && attributes ? attributes[key] : value;
+  };
+  return (key) => {
+    let value = own(key);
+    for (const alias of (value === undefined && OTEL_NAMES[key]) || []) {
+      value = own(alias);
+      if (value !== undefined) break;
+    }
+    return value;
+  };
 }

@@ -1,5 +1,6 @@
+import type { AgentEventName } from '../core/events/agent-event';
 import type { InputSource } from './input-sources';
-import { toLogEvent, type LogEvent } from './log-event';
+import { lineTime, toLogEvent, type LogEvent } from './log-event';
 
 /** What reading found besides the events: shown on stderr and under `input` in `--json`. */
 export interface ReadReport {
@@ -57,18 +58,35 @@ export function emptyReport(sources: readonly InputSource[]): ReadReport {
 export async function readEvents(
   sources: readonly InputSource[],
   visit: (event: LogEvent) => void,
-  options: { needles?: NeedleSet; report?: ReadReport } = {},
+  options: ReadOptions = {},
 ): Promise<ReadReport> {
   const report = options.report ?? emptyReport(sources);
-  for (const source of sources) await readSource(source, visit, options.needles, report);
+  for (const source of sources) await readSource(source, visit, options, report);
   return report;
 }
 
-async function readSource(source: InputSource, visit: (e: LogEvent) => void, needles: NeedleSet | undefined, report: ReadReport) {
-  const skip = () => {
+export interface ReadOptions {
+  needles?: NeedleSet;
+  report?: ReadReport;
+  /** Start at this byte offset of each file (the partial line there is skipped). */
+  start?: number;
+  /**
+   * Events the caller does not need: a line that plainly names one
+   * (`"event":"tool_call"`, as pino writes it) is counted but not parsed.
+   */
+  ignore?: readonly AgentEventName[];
+  /** Asked after each block with the time of its last line: true ends the read of this source. */
+  stop?: (lastLineTime: number | undefined) => boolean;
+}
+
+async function readSource(source: InputSource, visit: (e: LogEvent) => void, options: ReadOptions, report: ReadReport) {
+  const { needles, stop, start = 0 } = options;
+  const skip = (isEvent: boolean) => {
     report.lines++;
-    report.not_events++;
+    if (isEvent) report.events++;
+    else report.not_events++;
   };
+  const ignored = new Set<string>(options.ignore ?? []);
   const line = (text: string, last: boolean) => {
     report.lines++;
     let parsed: unknown;
@@ -87,12 +105,12 @@ async function readSource(source: InputSource, visit: (e: LogEvent) => void, nee
     report.events++;
     visit(event);
   };
-  const block = needles ? (b: Buffer) => filteredBlock(b, needles, line) : (b: Buffer) => fullBlock(b, line, skip);
+  const block = needles ? (b: Buffer) => filteredBlock(b, needles, line) : (b: Buffer) => fullBlock(b, line, skip, ignored);
 
   let carry: Buffer | undefined;
-  let skippingLongLine = false;
+  let skippingLongLine = start > 0; // mid-file: the first partial line is not ours
   try {
-    for await (const raw of source.open()) {
+    for await (const raw of source.open(start)) {
       let chunk = raw;
       report.bytes += chunk.length;
       if (skippingLongLine) {
@@ -111,8 +129,10 @@ async function readSource(source: InputSource, visit: (e: LogEvent) => void, nee
         }
         continue;
       }
-      block(carry ? Buffer.concat([carry, chunk.subarray(0, nl + 1)]) : chunk.subarray(0, nl + 1));
+      const complete = carry ? Buffer.concat([carry, chunk.subarray(0, nl + 1)]) : chunk.subarray(0, nl + 1);
+      block(complete);
       carry = nl + 1 < chunk.length ? chunk.subarray(nl + 1) : undefined;
+      if (stop && stop(lastLineTime(complete))) return;
     }
   } catch {
     // A gzip stream cut short (the process died while compressing): keep what was read.
@@ -126,6 +146,15 @@ async function readSource(source: InputSource, visit: (e: LogEvent) => void, nee
   }
 }
 
+function lastLineTime(block: Buffer): number | undefined {
+  const from = block.lastIndexOf(NL, block.length - 2) + 1;
+  try {
+    return lineTime(JSON.parse(block.toString('utf8', from, block.length)));
+  } catch {
+    return undefined;
+  }
+}
+
 function isJson(text: string): boolean {
   try {
     JSON.parse(text);
@@ -136,7 +165,10 @@ function isJson(text: string): boolean {
 }
 
 /** Every line of a block that ends with a newline. Lines without `"event` cannot be events: not parsed. */
-function fullBlock(block: Buffer, line: (text: string, last: boolean) => void, skip: () => void) {
+const EVENT_KEY = '"event';
+const EVENT_VALUE = '"event":"';
+
+function fullBlock(block: Buffer, line: (text: string, last: boolean) => void, skip: (isEvent: boolean) => void, ignored: Set<string>) {
   const text = block.toString('utf8');
   let start = 0;
   while (start < text.length) {
@@ -144,8 +176,10 @@ function fullBlock(block: Buffer, line: (text: string, last: boolean) => void, s
     const one = text.slice(start, end).trim();
     start = end + 1;
     if (one.length === 0) continue;
-    if (one.includes('"event')) line(one, false);
-    else skip();
+    const at = one.indexOf(EVENT_KEY);
+    if (at === -1) skip(false);
+    else if (ignored.size > 0 && one.startsWith(EVENT_VALUE, at) && ignored.has(one.slice(at + 9, one.indexOf('"', at + 9)))) skip(true);
+    else line(one, false);
   }
 }
 

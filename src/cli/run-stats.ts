@@ -78,6 +78,9 @@ class TopList {
  * top lists. Memory: the runs in flight, plus one sketch per tool and model.
  */
 export class RunStats {
+  /** Events stats never looks at: `readEvents` may skip parsing them. */
+  static readonly IGNORED = ['agent_step', 'tool_call'] as const;
+
   private readonly runs: RunSummaries;
   private readonly tools = new Map<string, Accumulator>();
   private readonly models = new Map<string, Accumulator>();

@@ -94,7 +94,7 @@ export function registerRuns(program: Command): void {
       const prices = opts.prices !== undefined ? PriceTable.fromFile(opts.prices) : undefined;
       const sources = await resolveSources(files);
       const summaries = new RunSummaries(prices);
-      const report = await readEvents(sources, (e) => summaries.add(e));
+      const report = await readEvents(sources, (e) => summaries.add(e), { ignore: ['tool_call'] });
 
       const descending = sort.descending !== Boolean(opts.reverse);
       const matching = [...summaries.byId.values()]

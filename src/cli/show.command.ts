@@ -28,18 +28,19 @@ export function registerShow(program: Command): void {
     .argument('<run_id>', 'the run id, or a unique prefix of it (at least 4 characters)')
     .argument('[files...]', 'NDJSON log files or globs, gzip too; standard input when none or "-"')
     .option('--json', 'print JSON for scripts')
+    .option('--scan-all', 'read the whole input instead of seeking to the run by the time in its id')
     .option('--width <columns>', 'width of the time axis in characters', (v) => Math.max(10, Number.parseInt(v, 10) || 40), 40)
-    .action(async (runId: string, files: string[], opts: { json?: boolean; width: number }) => {
+    .action(async (runId: string, files: string[], opts: { json?: boolean; width: number; scanAll?: boolean }) => {
       const sources = await resolveSources(files);
-      const found = await findRun(sources, runId);
+      const found = await findRun(sources, runId, { scanAll: opts.scanAll });
       const timeline = buildTimeline(found.run);
       const root = timeline.rows[0];
       if (opts.json) {
         const stop = root.type === 'run' ? root.stop : undefined;
-        printJson({ run: found.run, stop, timeline: timelineJson(timeline), input: found.report, warning: found.warning });
+        printJson({ run: found.run, stop, timeline: timelineJson(timeline), input: { ...found.report, scanned: found.scanned }, warning: found.warning });
       } else {
         printText(renderWaterfallText(timeline, opts.width));
       }
-      noteReport(found.report, found.warning);
+      noteReport(found.report, found.warning, found.scanned);
     });
 }

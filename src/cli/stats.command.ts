@@ -76,7 +76,7 @@ export function registerStats(program: Command): void {
       const prices = opts.prices !== undefined ? PriceTable.fromFile(opts.prices) : undefined;
       const sources = await resolveSources(files);
       const stats = new RunStats(top, prices);
-      const report = await readEvents(sources, (e) => stats.add(e));
+      const report = await readEvents(sources, (e) => stats.add(e), { ignore: RunStats.IGNORED });
       const result = stats.result();
       if (opts.json) printJson({ ...result, input: report });
       else {

@@ -168,6 +168,29 @@ describe('agent-log show', () => {
     expect(piped.warning).toContain(log.runIds.billing);
   });
 
+  it('seeks by the time in the run id in a big file, and falls back to reading it all when the log is not in time order', () => {
+    const start = (log.events[0].time as number);
+    const noise = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => JSON.stringify({ level: 30, time: from + i * 10, pid: 1, hostname: 'h', msg: `unrelated request ${i} `.padEnd(150, '.') })).join('\n') + '\n';
+    const before = noise(start - 3_600_000, 20_000); // an hour earlier, ~3.5 MB
+    const after = noise(start + 3_600_000, 20_000);
+    const own = readFileSync(log.file, 'utf8').split('\n').filter((l) => !l.includes('0badc0de') && !l.includes('0otel') && !l.includes('2030-')).slice(0, -1).join('\n') + '\n';
+    const ordered = join(log.dir, 'ordered.ndjson');
+    writeFileSync(ordered, before + own + after);
+    const seeked = cliJson<ShowJson & { input: { scanned: string; bytes: number } }>(['show', log.runIds.triage, ordered]);
+    const scanned = cliJson<ShowJson & { input: { scanned: string; bytes: number } }>(['show', log.runIds.triage, ordered, '--scan-all']);
+    expect(seeked.input.scanned).toBe('time window');
+    expect(seeked.input.bytes).toBeLessThan(before.length / 2);
+    expect(scanned.input.scanned).toBe('whole input');
+    expect({ ...seeked, input: undefined }).toEqual({ ...scanned, input: undefined });
+
+    const shuffled = join(log.dir, 'shuffled.ndjson');
+    writeFileSync(shuffled, own + before); // older lines after the run: the bisection lands past it
+    const fallback = cliJson<ShowJson & { input: { scanned: string } }>(['show', log.runIds.triage, shuffled]);
+    expect(fallback.input.scanned).toBe('whole input');
+    expect({ ...fallback, input: undefined }).toEqual({ ...scanned, input: undefined });
+  });
+
   it('explains max steps, cancellation (Observable unsubscribed, iterator abandoned) and the OpenTelemetry-named run', () => {
     const sentence = (id: string) => cliJson<ShowJson>(['show', id, log.file]).stop.sentence;
     expect(sentence(log.runIds.looper)).toBe('stopped: the step budget (maxSteps) was spent after 3 steps; the next step was refused');
