@@ -40,7 +40,7 @@ export function registerShow(program: Command): void {
         printJson({ run: found.run, stop, timeline: timelineJson(timeline), input: { ...found.report, scanned: found.scanned }, warning: found.warning });
       } else {
         printText(renderWaterfallText(timeline, opts.width));
+        noteReport(found.report, found.warning, found.scanned);
       }
-      noteReport(found.report, found.warning, found.scanned);
     });
 }

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { cliJson, HOSTILE, HOSTILE_RUN, produceLog, runCli, type ProducedLog } from './support/produce-log';
@@ -34,6 +34,25 @@ describe('agent-log input', () => {
     const cut = cliJson<{ runs: unknown[]; input: { truncated: number; events: number } }>(['runs'], { input: gz.subarray(0, Math.floor(gz.length * 0.8)) });
     expect(cut.input.truncated).toBeGreaterThanOrEqual(1);
     expect(cut.input.events).toBeGreaterThan(0);
+  });
+});
+
+describe('agent-log input limits and layering', () => {
+  it('skips and counts a line longer than 8 MiB without holding it, and reads on', () => {
+    const file = join(log.dir, 'long-line.ndjson');
+    const events = readFileSync(log.file, 'utf8').split('\n').filter((l) => l.includes('"agent-log/1"'));
+    writeFileSync(file, `${events.slice(0, 5).join('\n')}\n{"msg":"${'x'.repeat(9 << 20)}"}\n${events.slice(5).join('\n')}\n`);
+    const out = cliJson<{ runs: unknown[]; input: { too_long: number; events: number } }>(['runs', file]);
+    expect(out.input.too_long).toBe(1);
+    expect(out.input.events).toBe(events.length);
+  });
+
+  it('is built from the event types only: the compiled CLI loads no code from core or the Nest layer', () => {
+    const dir = join(__dirname, '..', '..', 'dist', 'cli');
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.js'))) {
+      const requires = [...readFileSync(join(dir, file), 'utf8').matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+      expect(requires.filter((r) => r.startsWith('..'))).toEqual([]);
+    }
   });
 });
 
