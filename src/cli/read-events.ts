@@ -1,4 +1,5 @@
 import type { AgentEventName } from '../core/events/agent-event';
+import { CliError } from './cli-error';
 import type { InputSource } from './input-sources';
 import { lineTime, toLogEvent, type LogEvent } from './log-event';
 
@@ -108,15 +109,15 @@ async function readSource(source: InputSource, visit: (e: LogEvent) => void, opt
   const block = needles ? (b: Buffer) => filteredBlock(b, needles, line) : (b: Buffer) => fullBlock(b, line, skip, ignored);
 
   let carry: Buffer | undefined;
-  let skippingLongLine = start > 0; // mid-file: the first partial line is not ours
+  let skipToNewline = start > 0; // mid-file: the first partial line is not ours
   try {
     for await (const raw of source.open(start)) {
       let chunk = raw;
       report.bytes += chunk.length;
-      if (skippingLongLine) {
+      if (skipToNewline) {
         const nl = chunk.indexOf(NL);
         if (nl === -1) continue;
-        skippingLongLine = false;
+        skipToNewline = false;
         chunk = chunk.subarray(nl + 1);
       }
       const nl = chunk.lastIndexOf(NL);
@@ -125,7 +126,7 @@ async function readSource(source: InputSource, visit: (e: LogEvent) => void, opt
         if (carry.length > MAX_LINE_BYTES) {
           report.too_long++;
           carry = undefined;
-          skippingLongLine = true;
+          skipToNewline = true;
         }
         continue;
       }
@@ -134,12 +135,17 @@ async function readSource(source: InputSource, visit: (e: LogEvent) => void, opt
       carry = nl + 1 < chunk.length ? chunk.subarray(nl + 1) : undefined;
       if (stop && stop(lastLineTime(complete))) return;
     }
-  } catch {
-    // A gzip stream cut short (the process died while compressing): keep what was read.
-    report.truncated++;
-    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    // A gzip stream cut short (the process died while compressing) or corrupt: keep what was read.
+    if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR') {
+      report.truncated++;
+      return;
+    }
+    if ((err as NodeJS.ErrnoException).syscall) throw new CliError(`cannot read ${source.name}: ${code || (err as Error).message}`);
+    throw err;
   }
-  if (carry && !skippingLongLine) {
+  if (carry && !skipToNewline) {
     const text = carry.toString('utf8').trim();
     if (text.length > 0 && (!needles || needles.list.some((n) => carry!.includes(n)))) line(text, true);
     else if (text.length > 0 && !isJson(text)) report.truncated++;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pngPixels } from './support/png-pixels';
-import { cliJson, HOSTILE_RUN, produceLog, type ProducedLog } from './support/produce-log';
+import { cliJson, HOSTILE_RUN, OTEL_RUN, produceLog, type ProducedLog } from './support/produce-log';
 
 const CHROMIUM = ['chromium', 'chromium-browser'].find((bin) => spawnSync(bin, ['--version']).status === 0);
 if (!CHROMIUM) {
@@ -41,6 +41,17 @@ describe('agent-log html', () => {
     expect(html).not.toMatch(/<script|<link|src=|https?:\/\//i);
     expect(html).toContain("default-src 'none'");
     expect(html).toContain('stopped: tool `refund` failed with TimeoutError after 3 steps');
+  });
+
+  it('draws at most --limit run trees in the report, the failed ones first', () => {
+    const out = join(log.dir, 'limited.html');
+    expect(cliJson<{ waterfalls: number }>(['html', '--all', log.file, '-o', out, '--limit', '3']).waterfalls).toBe(3);
+    const drawn = [...readFileSync(out, 'utf8').matchAll(/<section class="run" id="[^"]+" data-run-id="([^"]+)"/g)].map((m) => m[1]);
+    const failed = new Set(
+      log.events.filter((e) => e.event === 'run_finished' && e.status !== 'ok').map((e) => e.run_id as string).concat(HOSTILE_RUN, OTEL_RUN),
+    );
+    expect(drawn).toHaveLength(3);
+    for (const id of drawn) expect(failed.has(id)).toBe(true);
   });
 
   withChromium('renders the waterfall in headless Chromium: one bar per row, the failing step in red', () => {

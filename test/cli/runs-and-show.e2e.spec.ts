@@ -200,6 +200,18 @@ describe('agent-log show', () => {
     expect(sentence(log.runIds.support)).toBe('completed after 2 steps');
   });
 
+  it('says when a run never finished (its process died): status unfinished, the last step in flight', () => {
+    const file = join(log.dir, 'died.ndjson');
+    const events = log.events.filter((e) => e.run_id === log.runIds.support && e.event !== 'run_finished' && e.event !== 'tool_result');
+    writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    expect(cliJson<{ runs: RunRow[] }>(['runs', file]).runs).toMatchObject([{ run_id: log.runIds.support, status: 'unfinished', steps: 2 }]);
+    const show = cliJson<ShowJson>(['show', log.runIds.support, file]);
+    expect(show.stop.sentence).toBe(
+      'not finished: no run_finished in the log (still in flight, or its process died); last seen: step 2, tool `lookup_order` in flight',
+    );
+    expect(show.timeline.find((r) => r.step_index === 2)).toMatchObject({ status: 'in_flight', failure: true });
+  });
+
   it('refuses an ambiguous prefix, listing the candidates, and an unknown one, with a non-zero exit', () => {
     const ambiguous = runCli(['show', log.runIds.support.slice(0, 4), log.file]);
     expect(ambiguous.status).not.toBe(0);
