@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { CliError } from './cli-error';
 import { noteReport, printJson, printText } from './command-output';
-import { formatCount, formatMs, formatUsd } from './format-units';
 import { resolveSources } from './input-sources';
 import { PriceTable } from './price-table';
 import { readEvents } from './read-events';
 import { RunSummaries, type RunSummary } from './run-summary';
-import { color, renderTable, safeText, statusText } from './terminal-text';
+import { renderRunsText } from './runs-text';
+import { color } from './terminal-text';
 import { parseDuration, parseInstant } from './time-filters';
 
 interface RunsOptions {
@@ -50,24 +50,6 @@ function runFilter(opts: RunsOptions): (r: RunSummary) => boolean {
     (slowerThan === undefined || (r.latency_ms ?? 0) > slowerThan);
 }
 
-function renderRuns(runs: RunSummary[], priced: boolean): string {
-  const head = ['start', 'agent', 'run_id', 'user', 'status', 'stop_reason', 'steps', 'latency', 'tokens', ...(priced ? ['cost'] : [])];
-  const rows = runs.map((r) => [
-    r.start.replace('T', ' ').replace('Z', ''),
-    `${r.parent_run_id ? '↳ ' : ''}${safeText(r.agent, 32)}`,
-    safeText(r.run_id, 40),
-    safeText(r.user_id ?? '', 24),
-    statusText(r.status),
-    safeText(r.stop_reason ?? '', 24),
-    String(r.steps),
-    formatMs(r.latency_ms),
-    formatCount(r.tokens),
-    ...(priced ? [formatUsd(r.cost_usd)] : []),
-  ]);
-  const align = head.map((h) => (['steps', 'latency', 'tokens', 'cost'].includes(h) ? 'right' : 'left') as 'left' | 'right');
-  return renderTable(head, rows, align);
-}
-
 export function registerRuns(program: Command): void {
   program
     .command('runs')
@@ -105,7 +87,7 @@ export function registerRuns(program: Command): void {
         printJson({ runs: shown, total: matching.length, input: report });
         return;
       }
-      printText(shown.length ? renderRuns(shown, prices !== undefined) : 'no run matches');
+      printText(shown.length ? renderRunsText(shown, prices !== undefined) : 'no run matches');
       if (shown.length < matching.length) {
         printText(color.dim(`${matching.length - shown.length} more runs match: --limit 0 shows all`));
       }

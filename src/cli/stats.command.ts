@@ -6,19 +6,8 @@ import { resolveSources } from './input-sources';
 import { PriceTable } from './price-table';
 import { readEvents } from './read-events';
 import { RunStats, type Stats } from './run-stats';
-import type { RunSummary } from './run-summary';
-import { color, renderTable, safeText, statusText } from './terminal-text';
-
-function runTable(runs: RunSummary[], priced: boolean): string {
-  return renderTable(
-    ['start', 'agent', 'run_id', 'status', 'stop_reason', 'latency', 'tokens', ...(priced ? ['cost'] : [])],
-    runs.map((r) => [
-      r.start.replace('T', ' ').replace('Z', ''), safeText(r.agent, 32), safeText(r.run_id, 40), statusText(r.status),
-      safeText(r.stop_reason ?? '', 24), formatMs(r.latency_ms), formatCount(r.tokens), ...(priced ? [formatUsd(r.cost_usd)] : []),
-    ]),
-    ['left', 'left', 'left', 'left', 'left', 'right', 'right', 'right'],
-  );
-}
+import { renderRunsText } from './runs-text';
+import { color, renderTable, safeText } from './terminal-text';
 
 /** `stats` as text: one section per question on-call asks. */
 export function renderStats(stats: Stats, priced: boolean): string {
@@ -52,10 +41,10 @@ export function renderStats(stats: Stats, priced: boolean): string {
     ),
     '',
     color.bold('slowest runs'),
-    runTable(stats.slowest, priced),
+    renderRunsText(stats.slowest, priced),
     '',
     color.bold(`most expensive runs (by ${priced ? 'cost' : 'tokens'})`),
-    runTable(stats.most_expensive, priced),
+    renderRunsText(stats.most_expensive, priced),
     '',
     color.dim('latency quantiles are nearest-rank, within 1% (logarithmic buckets)'),
   ];
