@@ -1,5 +1,5 @@
 import type { ReadReport } from './read-events';
-import { color, safeText, toSafeJson } from './terminal-text';
+import { colorErr, safeText, toSafeJson } from './terminal-text';
 
 /** Writes `--json` output: one JSON document on stdout. */
 export function printJson(value: unknown): void {
@@ -22,6 +22,6 @@ export function noteReport(report: ReadReport, warning?: string, scanned?: strin
   const sources = report.sources.map((s) => (s === '-' ? 'stdin' : safeText(s, 200))).join(', ');
   const mb = (report.bytes / 1e6).toFixed(1);
   const line = `read ${sources} (${mb} MB${scanned ? `, ${scanned}` : ''}): ${plural(report.events, 'event')}${skipped.length ? `; skipped ${skipped.join(', ')}` : ''}`;
-  process.stderr.write(`${color.dim(line)}\n`);
-  if (warning) process.stderr.write(`${color.yellow(`warning: ${safeText(warning, 2000)}`)}\n`);
+  process.stderr.write(`${colorErr.dim(line)}\n`);
+  if (warning) process.stderr.write(`${colorErr.yellow(`warning: ${safeText(warning, 2000)}`)}\n`);
 }

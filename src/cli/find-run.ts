@@ -5,7 +5,7 @@ import { NeedleSet, emptyReport, readEvents, type ReadReport } from './read-even
 import { buildRunView, nestRuns, type RunView } from './run-view';
 import { offsetBefore, runIdTimeRange } from './time-seek';
 
-export const MIN_PREFIX = 4;
+const MIN_PREFIX = 4;
 /** Beyond this many runs matching a prefix, their events are no longer kept: the prefix is ambiguous anyway. */
 const MAX_CANDIDATES = 50;
 /**
@@ -13,7 +13,7 @@ const MAX_CANDIDATES = 50;
  * from this long before the run's start until this long after the last
  * run_finished of its tree.
  */
-export const WINDOW_SLACK_MS = 10_000;
+const WINDOW_SLACK_MS = 10_000;
 
 export interface FoundRun {
   /** The run, its nested runs under `children`. */
@@ -23,6 +23,8 @@ export interface FoundRun {
   scanned: 'time window' | 'whole input';
   /** Set when nested runs could not all be found (stdin read once, runs logged out of order). */
   warning?: string;
+  /** Every event of the run and its nested runs, as read. */
+  events: LogEvent[];
 }
 
 /** What one pass collects: the events of the matching runs and of their nested runs. */
@@ -123,9 +125,10 @@ async function assemble(c: Collector, report: ReadReport, sources: readonly Inpu
       warning = `${missed.length} nested run(s) were logged before their parent and could not be read back from standard input: ${missed.join(', ')}`;
     }
   }
-  const views = [target, ...descendants].filter((id) => c.events.has(id)).map((id) => buildRunView(c.events.get(id)!));
+  const tree = [target, ...descendants].filter((id) => c.events.has(id));
+  const views = tree.map((id) => buildRunView(c.events.get(id)!));
   nestRuns(views);
-  return { run: views[0], report, scanned, warning };
+  return { run: views[0], report, scanned, warning, events: tree.flatMap((id) => c.events.get(id)!) };
 }
 
 function pickCandidate(c: Collector, report: ReadReport): string {

@@ -76,7 +76,13 @@ export function registerHtml(program: Command): void {
         const found = await findRun(await resolveSources(files), runId, { scanAll: opts.scanAll });
         const timeline = buildTimeline(found.run);
         report = found.report;
-        html = renderPage(`agent run ${found.run.agent} ${found.run.run_id}`, report, [renderRunSection(timeline, 'run-1')]);
+        const stats = new RunStats(10);
+        for (const e of found.events) stats.add(e);
+        const anchors = new Map([[found.run.run_id, 'run-1']]);
+        html = renderPage(`agent run ${found.run.agent} ${found.run.run_id}`, report, [
+          renderRunSection(timeline, 'run-1'),
+          renderStatsSection(stats.result(), false, anchors),
+        ]);
         summary = { run_id: found.run.run_id, warning: found.warning };
       }
       writeFileSync(opts.output!, html);

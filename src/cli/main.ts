@@ -7,7 +7,7 @@ import { registerHtml } from './html.command';
 import { registerRuns } from './runs.command';
 import { registerShow } from './show.command';
 import { registerStats } from './stats.command';
-import { color, safeText } from './terminal-text';
+import { colorErr, safeText } from './terminal-text';
 
 function version(): string {
   try {
@@ -47,7 +47,7 @@ program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CliError) {
     // Messages may quote the log (ambiguous prefixes list agents): escape each line.
     const lines = err.message.split('\n').map((line) => safeText(line, 500));
-    process.stderr.write(`${color.red('agent-log: error:')} ${lines.join('\n')}\n`);
+    process.stderr.write(`${colorErr.red('agent-log: error:')} ${lines.join('\n')}\n`);
     process.exitCode = err.exitCode;
     return;
   }

@@ -42,7 +42,7 @@ export class NeedleSet {
   }
 }
 
-export const MAX_LINE_BYTES = 8 << 20;
+const MAX_LINE_BYTES = 8 << 20;
 const NL = 0x0a;
 
 export function emptyReport(sources: readonly InputSource[]): ReadReport {

@@ -5,7 +5,7 @@ import type { RunView, StepView } from './run-view';
  * Gaps shorter than this are not shown: step starts come from millisecond
  * timestamps, so a computed gap is only good to about a millisecond.
  */
-export const GAP_MIN_MS = 1;
+const GAP_MIN_MS = 1;
 
 interface RowBase {
   depth: number;

@@ -6,7 +6,7 @@ import { buildTimeline, type Timeline } from './run-timeline';
 import { renderWaterfallText } from './waterfall-text';
 
 /** The timeline as plain data for `--json`: offsets in ms from the root run's start. */
-export function timelineJson(timeline: Timeline) {
+function timelineJson(timeline: Timeline) {
   const at = (ms: number) => Math.round((ms - timeline.t0) * 1000) / 1000;
   return timeline.rows.map((row) => ({
     type: row.type,

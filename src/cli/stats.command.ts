@@ -10,7 +10,7 @@ import { renderRunsText } from './runs-text';
 import { color, renderTable, safeText } from './terminal-text';
 
 /** `stats` as text: one section per question on-call asks. */
-export function renderStats(stats: Stats, priced: boolean): string {
+function renderStats(stats: Stats, priced: boolean): string {
   const counts = (o: Record<string, number>) => Object.entries(o).map(([k, n]) => `${safeText(k, 32)} ${n}`).join(' · ');
   const rpm = stats.runs_per_minute;
   const out = [

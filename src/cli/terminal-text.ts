@@ -7,13 +7,15 @@ import pc from 'picocolors';
  * also turns colours on whenever CI is set, which would put escape codes into
  * CI logs and pipes: the decision is made here instead.
  */
-export function colorsEnabled(stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+function colorsEnabled(stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NO_COLOR) return false;
   if (env.FORCE_COLOR && env.FORCE_COLOR !== '0') return true;
   return stream.isTTY === true && env.TERM !== 'dumb';
 }
 
-export const color = pc.createColors(colorsEnabled());
+/** Colours for stdout; `colorErr` for stderr, which may go elsewhere. */
+export const color = pc.createColors(colorsEnabled(process.stdout));
+export const colorErr = pc.createColors(colorsEnabled(process.stderr));
 
 /**
  * Characters a log must never send to a terminal: C0 and C1 controls (ESC, CSI,

@@ -4,7 +4,7 @@ import type { Timeline, TimelineRow } from './run-timeline';
 import { color, renderTable, safeText, statusText } from './terminal-text';
 
 /** Draws [start, end] on a `width`-character axis from t0 to t1; at least one character. */
-export function bar(t0: number, t1: number, start: number, end: number, width: number): { from: number; to: number } {
+function bar(t0: number, t1: number, start: number, end: number, width: number): { from: number; to: number } {
   const scale = width / (t1 - t0);
   const from = Math.min(width - 1, Math.max(0, Math.floor((start - t0) * scale)));
   const to = Math.min(width, Math.max(from + 1, Math.ceil((end - t0) * scale)));

@@ -64,6 +64,9 @@ describe('agent-log html', () => {
     expect(dom.match(/class="bar /g)).toHaveLength(timeline.length);
     expect(dom).toMatch(/<p class="stop error">stopped: tool `refund` failed with TimeoutError after 3 steps<\/p>/);
     expect(dom).toMatch(/class="row-label failure"[^>]*>3 tool <span class="mono">refund<\/span> ✖/);
+    // The run's own stats under its waterfall.
+    expect(dom).toMatch(/<td><span class="mono">refund<\/span><\/td><td class="num">1<\/td><td class="num">1<\/td><td class="num">100\.0%<\/td>/);
+    expect(dom).toMatch(/<td><span class="mono">gpt-4o-mini<\/span><\/td><td class="num">1<\/td><td class="num">0<\/td><td class="num">100<\/td><td class="num">20<\/td><td class="num">120<\/td>/);
 
     const shot = join(log.dir, 'refund.png');
     chromium(['--screenshot=' + shot, '--window-size=1200,700', '--hide-scrollbars'], out);
