@@ -1,3 +1,4 @@
+import { toAppLogLine, type AppLogLine } from './app-log-line';
 import { CliError } from './cli-error';
 import type { InputSource } from './input-sources';
 import type { LogEvent } from './log-event';
@@ -6,6 +7,8 @@ import { buildRunView, nestRuns, type RunView } from './run-view';
 import { offsetBefore, runIdTimeRange } from './time-seek';
 
 const MIN_PREFIX = 4;
+/** The app's own lines kept per tree: enough to read, bounded for a chatty app. */
+const MAX_APP_LINES = 200;
 /** Beyond this many runs matching a prefix, their events are no longer kept: the prefix is ambiguous anyway. */
 const MAX_CANDIDATES = 50;
 /**
@@ -25,6 +28,8 @@ export interface FoundRun {
   warning?: string;
   /** Every event of the run and its nested runs, as read. */
   events: LogEvent[];
+  /** The app's own log lines written inside the tree's runs (agentLogMixin), in time order, at most MAX_APP_LINES. */
+  app_logs: AppLogLine[];
 }
 
 /** What one pass collects: the events of the matching runs and of their nested runs. */
@@ -34,6 +39,7 @@ class Collector {
   readonly candidates = new Set<string>();
   readonly collected = new Set<string>();
   readonly parentOf = new Map<string, string>();
+  readonly appLogs: AppLogLine[] = [];
   finished = 0;
   lastFinish = 0;
 
@@ -59,6 +65,11 @@ class Collector {
       this.finished++;
       this.lastFinish = Math.max(this.lastFinish, e.time);
     }
+  };
+
+  other = (parsed: unknown) => {
+    const line = toAppLogLine(parsed);
+    if (line && this.collected.has(line.run_id) && this.appLogs.length < MAX_APP_LINES) this.appLogs.push(line);
   };
 
   keep(e: LogEvent) {
@@ -93,7 +104,7 @@ export async function findRun(sources: readonly InputSource[], prefix: string, o
     if (windowed.collector.candidates.size > 0) return assemble(windowed.collector, windowed.report, sources, 'time window');
   }
   const collector = new Collector(prefix);
-  const report = await readEvents(sources, collector.visit, { needles: collector.needles });
+  const report = await readEvents(sources, collector.visit, { needles: collector.needles, other: collector.other });
   return assemble(collector, report, sources, 'whole input');
 }
 
@@ -106,7 +117,7 @@ async function collectInWindow(sources: readonly InputSource[], prefix: string, 
       time !== undefined &&
       collector.finished === collector.collected.size &&
       time > Math.max(range.to, collector.lastFinish) + WINDOW_SLACK_MS;
-    await readEvents([source], collector.visit, { needles: collector.needles, report, start, stop });
+    await readEvents([source], collector.visit, { needles: collector.needles, other: collector.other, report, start, stop });
   }
   return { collector, report };
 }
@@ -128,7 +139,8 @@ async function assemble(c: Collector, report: ReadReport, sources: readonly Inpu
   const tree = [target, ...descendants].filter((id) => c.events.has(id));
   const views = tree.map((id) => buildRunView(c.events.get(id)!));
   nestRuns(views);
-  return { run: views[0], report, scanned, warning, events: tree.flatMap((id) => c.events.get(id)!) };
+  const app_logs = c.appLogs.filter((l) => c.events.has(l.run_id)).sort((a, b) => a.time - b.time);
+  return { run: views[0], report, scanned, warning, events: tree.flatMap((id) => c.events.get(id)!), app_logs };
 }
 
 function pickCandidate(c: Collector, report: ReadReport): string {

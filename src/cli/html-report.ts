@@ -1,3 +1,4 @@
+import type { AppLogLine } from './app-log-line';
 import { formatCount, formatMs, formatPercent, formatUsd } from './format-units';
 import type { ReadReport } from './read-events';
 import type { Stats } from './run-stats';
@@ -80,8 +81,20 @@ function waterfallRow(row: TimelineRow, timeline: Timeline): string {
   );
 }
 
-/** One run tree: its stop sentence, the waterfall, its failed steps. */
-export function renderRunSection(timeline: Timeline, anchor: string): string {
+function appLogList(timeline: Timeline, lines: readonly AppLogLine[]): string {
+  if (lines.length === 0) return '';
+  return `<h3>The app's own log lines in the run</h3>${table(
+    ['at', 'level', 'context', 'msg', 'run'],
+    lines.map((l) => [
+      `+${formatMs(Math.max(0, l.time - Math.floor(timeline.t0)))}`, h(l.level, 16), h(l.context ?? '', 64), h(l.msg, 500),
+      `<span class="mono">${h(l.run_id.slice(0, 13))}</span>`,
+    ]),
+    [0],
+  )}`;
+}
+
+/** One run tree: its stop sentence, the waterfall, its failed steps, the app's own lines when given. */
+export function renderRunSection(timeline: Timeline, anchor: string, appLogs: readonly AppLogLine[] = []): string {
   const root = timeline.rows[0];
   if (root.type !== 'run') return '';
   const { run, stop } = root;
@@ -104,6 +117,7 @@ export function renderRunSection(timeline: Timeline, anchor: string): string {
 ${timeline.rows.map((row) => waterfallRow(row, timeline)).join('\n')}
 </div>
 ${failed.length ? `<ul class="failures">${failed.map((r) => `<li class="${r.failure ? 'failure' : ''}">step ${r.step.step_index} ${r.step.kind} <code>${h(r.step.name, 60)}</code> (run <code>${h(r.run.run_id.slice(0, 13))}</code>): ${h(r.step.error_class ?? 'error', 64)}${r.step.error_message ? `: ${h(r.step.error_message, 300)}` : ''}</li>`).join('')}</ul>` : ''}
+${appLogList(timeline, appLogs)}
 </section>`;
 }
 

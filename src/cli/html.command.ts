@@ -80,7 +80,7 @@ export function registerHtml(program: Command): void {
         for (const e of found.events) stats.add(e);
         const anchors = new Map([[found.run.run_id, 'run-1']]);
         html = renderPage(`agent run ${found.run.agent} ${found.run.run_id}`, report, [
-          renderRunSection(timeline, 'run-1'),
+          renderRunSection(timeline, 'run-1', found.app_logs),
           renderStatsSection(stats.result(), false, anchors),
         ]);
         summary = { run_id: found.run.run_id, warning: found.warning };

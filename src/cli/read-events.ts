@@ -76,6 +76,8 @@ export interface ReadOptions {
    * (`"event":"tool_call"`, as pino writes it) is counted but not parsed.
    */
   ignore?: readonly AgentEventName[];
+  /** Called with each parsed JSON line that is not an event (the app's own log lines). */
+  other?: (parsed: unknown) => void;
   /** Asked after each block with the time of its last line: true ends the read of this source. */
   stop?: (lastLineTime: number | undefined) => boolean;
 }
@@ -101,6 +103,7 @@ async function readSource(source: InputSource, visit: (e: LogEvent) => void, opt
     const event = toLogEvent(parsed);
     if (!event) {
       report.not_events++;
+      options.other?.(parsed);
       return;
     }
     report.events++;

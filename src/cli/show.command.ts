@@ -37,9 +37,12 @@ export function registerShow(program: Command): void {
       const root = timeline.rows[0];
       if (opts.json) {
         const stop = root.type === 'run' ? root.stop : undefined;
-        printJson({ run: found.run, stop, timeline: timelineJson(timeline), input: { ...found.report, scanned: found.scanned }, warning: found.warning });
+        printJson({
+          run: found.run, stop, timeline: timelineJson(timeline), app_logs: found.app_logs,
+          input: { ...found.report, scanned: found.scanned }, warning: found.warning,
+        });
       } else {
-        printText(renderWaterfallText(timeline, opts.width));
+        printText(renderWaterfallText(timeline, opts.width, found.app_logs));
         noteReport(found.report, found.warning, found.scanned);
       }
     });

@@ -1,3 +1,4 @@
+import type { AppLogLine } from './app-log-line';
 import { formatCount, formatMs } from './format-units';
 import type { RunView } from './run-view';
 import type { Timeline, TimelineRow } from './run-timeline';
@@ -92,8 +93,21 @@ function failures(timeline: Timeline): string[] {
   return lines.length ? ['', 'failed steps:', ...lines] : [];
 }
 
+/** The app's own log lines inside the run, at their offset on the time axis. */
+function appLogs(timeline: Timeline, lines: readonly AppLogLine[]): string[] {
+  if (lines.length === 0) return [];
+  const rows = lines.map((l) => [
+    `+${formatMs(Math.max(0, l.time - Math.floor(timeline.t0)))}`,
+    l.level === 'error' || l.level === 'fatal' ? color.red(safeText(l.level, 8)) : l.level === 'warn' ? color.yellow(safeText(l.level, 8)) : safeText(l.level, 8),
+    safeText(l.context ?? '', 32),
+    safeText(l.msg, 160),
+    color.dim(safeText(l.run_id.slice(0, 13))),
+  ]);
+  return ['', `the app's own log lines in the run (${lines.length}):`, renderTable(['at', 'level', 'context', 'msg', 'run'], rows, ['right'])];
+}
+
 /** `show` as text: the stop sentence, then the run tree as a waterfall on one time axis. */
-export function renderWaterfallText(timeline: Timeline, width: number): string {
+export function renderWaterfallText(timeline: Timeline, width: number, lines: readonly AppLogLine[] = []): string {
   const root = timeline.rows[0] as Extract<TimelineRow, { type: 'run' }>;
   const axisLabel = `0 ${' '.repeat(Math.max(1, width - 2 - formatMs(timeline.t1 - timeline.t0).length))}${formatMs(timeline.t1 - timeline.t0)}`;
   const table = renderTable(
@@ -102,5 +116,5 @@ export function renderWaterfallText(timeline: Timeline, width: number): string {
     ['left', 'left', 'right', 'right', 'left'],
   );
   const note = color.dim('bars share one time axis; positions from millisecond timestamps (±1 ms), lengths from latency_ms; gaps are time in the run outside instrumented steps');
-  return [...header(root.run, root.stop.sentence), '', table, ...failures(timeline), '', note].join('\n');
+  return [...header(root.run, root.stop.sentence), '', table, ...failures(timeline), ...appLogs(timeline, lines), '', note].join('\n');
 }

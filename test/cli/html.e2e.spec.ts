@@ -43,6 +43,15 @@ describe('agent-log html', () => {
     expect(html).toContain('stopped: tool `refund` failed with TimeoutError after 3 steps');
   });
 
+  it("escapes the hostile run's names and its app log line on the page, and never shows the request", () => {
+    const out = join(log.dir, 'hostile.html');
+    cliJson(['html', HOSTILE_RUN, log.file, '-o', out]);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('retrying \\x1b[2J&lt;b&gt;now&lt;/b&gt;');
+    expect(html).toContain('evil\\x1b[2J\\x1b[31m&lt;img src=x onerror=&quot;document.title=1&quot;&gt;');
+    expect(html).not.toMatch(/<img|<script|<b>now|never-shown/);
+  });
+
   it('draws at most --limit run trees in the report, the failed ones first', () => {
     const out = join(log.dir, 'limited.html');
     expect(cliJson<{ waterfalls: number }>(['html', '--all', log.file, '-o', out, '--limit', '3']).waterfalls).toBe(3);

@@ -72,6 +72,8 @@ describe('agent-log on a terminal', () => {
     expect(show).toContain('Evil\\x1b[1A\\x1b[K');
     expect(show).toContain('line one\\x0d\\x0aline two \\u{202e}reversed\\x9b31m');
     expect(show).toMatch(/stopped: tool `\\x1b\]0;pwned\\x07.*` failed with Evil\\x1b\[1A\\x1b\[K after 1 step/);
+    expect(show).toMatch(/warn\s+Evil\\x1b\[8m\s+retrying \\x1b\[2J<b>now<\/b>/);
+    expect(show).not.toContain('never-shown');
   });
 
   it('keeps --json exact (the hostile names parse back unchanged) yet free of raw control characters', () => {
@@ -80,6 +82,7 @@ describe('agent-log on a terminal', () => {
     const show = JSON.parse(raw) as { run: { agent: string; steps: { name: string; error_class: string; error_message: string }[] } };
     expect(show.run.agent).toBe(HOSTILE.agent);
     expect(show.run.steps[0]).toMatchObject({ name: HOSTILE.tool, error_class: HOSTILE.error_class, error_message: HOSTILE.error_message });
+    expect(raw).not.toContain('never-shown');
   });
 
   it('writes colours only when asked or on a TTY: not in a pipe, not under NO_COLOR, not because CI is set', () => {

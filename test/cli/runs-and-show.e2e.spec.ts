@@ -59,7 +59,7 @@ describe('agent-log runs', () => {
     expect(byAgent('otel_agent')).toMatchObject({ status: 'error', stop_reason: 'step_error' });
     // The app's own lines (HTTP access logs, logger.log inside a run), noise and another schema: skipped, counted.
     const appLines = log.lines.filter((l) => l.schema !== 'agent-log/1').length;
-    expect(input.not_events).toBe(appLines + 3);
+    expect(input.not_events).toBe(appLines + 4); // + pino-pretty noise, plain text, agent-log/2, the hostile run's app line
     expect(input.truncated).toBe(1);
   });
 
@@ -198,6 +198,13 @@ describe('agent-log show', () => {
     expect(sentence(log.runIds.typist)).toMatch(/^stopped: cancelled by the caller .* after 1 step$/);
     expect(sentence(OTEL_RUN)).toBe('stopped: model `claude-sonnet` failed with RateLimitError after 1 step');
     expect(sentence(log.runIds.support)).toBe('completed after 2 steps');
+  });
+
+  it("lists the app's own log lines written inside the run (agentLogMixin), without their request bindings", () => {
+    const show = cliJson<ShowJson & { app_logs: Record<string, unknown>[] }>(['show', log.runIds.support, log.file]);
+    const written = log.lines.find((l) => l.run_id === log.runIds.support && l.msg === 'answering')!;
+    expect(show.app_logs).toEqual([{ run_id: log.runIds.support, time: written.time, level: 'info', context: 'Agents', msg: 'answering' }]);
+    expect(runCli(['show', log.runIds.support, log.file]).stdout).toMatch(/the app's own log lines in the run \(1\):\n.*\n\+\d+\.\d ms\s+info\s+Agents\s+answering/);
   });
 
   it('says when a run never finished (its process died): status unfinished, the last step in flight', () => {

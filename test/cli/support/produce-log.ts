@@ -17,6 +17,7 @@ export const HOSTILE = {
   tool: '\u001b]0;pwned\u0007<script>document.title="pwned"</script>',
   error_class: 'Evil\u001b[1A\u001b[K',
   error_message: 'line one\r\nline two \u202ereversed\u009b31m',
+  app_msg: 'retrying \u001b[2J<b>now</b>',
 };
 export const OTEL_RUN = '0otel000-0000-7000-8000-000000000002';
 
@@ -41,8 +42,14 @@ function hostileLines(): string[] {
     }),
     otel('run_finished', 3, { 'gen_ai.agent.name': 'otel_agent', status: 'error', stop_reason: 'step_error', total_steps: 1, total_latency_ms: 9, errors: 1 }),
   ];
+  // The app's own line inside the hostile run: its message is shown (escaped), its request never.
+  const appLine = {
+    level: 40, time: Date.parse(at(5)), run_id: HOSTILE_RUN, context: 'Evil\u001b[8m', msg: HOSTILE.app_msg,
+    req: { headers: { authorization: 'Bearer never-shown' } },
+  };
   return [
     ...events.map((e) => JSON.stringify(e)),
+    JSON.stringify(appLine),
     ...otelEvents.map((e) => JSON.stringify(e)),
     '[07:12:21.606] INFO (4605): pino-pretty output is not an event',
     'plain text noise',
