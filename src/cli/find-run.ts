@@ -34,6 +34,7 @@ export interface FoundRun {
 
 /** What one pass collects: the events of the matching runs and of their nested runs. */
 class Collector {
+  /** The prefix (which also catches a direct child's run_started: its parent_run_id), then nested runs' ids. */
   readonly needles: NeedleSet;
   readonly events = new Map<string, LogEvent[]>();
   readonly candidates = new Set<string>();
@@ -44,7 +45,7 @@ class Collector {
   lastFinish = 0;
 
   constructor(readonly prefix: string) {
-    this.needles = new NeedleSet([prefix, '"parent_run_id"']);
+    this.needles = new NeedleSet([prefix]);
   }
 
   visit = (e: LogEvent) => {
@@ -81,9 +82,9 @@ class Collector {
 
 /**
  * Finds one run by id or unique prefix, with all its nested runs, decoding
- * only the lines that hold the prefix, a known nested run's id, or
- * `parent_run_id`. Memory: the events of the matching runs, plus one
- * (child → parent) pair per nested run met.
+ * only the lines that hold the prefix or a known nested run's id. Memory: the
+ * events of the matching runs, plus one (child → parent) pair per nested run
+ * met.
  *
  * Run ids are UUID v7, so a prefix of 8+ hex digits tells when the run
  * started: in a plain file, a bisection on the lines' times skips to 10 s
@@ -91,10 +92,11 @@ class Collector {
  * When that finds nothing (a log not in time order, ids not v7), or for gzip
  * and stdin, the whole input is read.
  *
- * A nested run is recognised by its run_started, which names its parent; its
- * later events are then caught by its own id. That needs the parent to be
- * known first, which holds for one process's log read in order. When it does
- * not (files given out of order), the missed runs are read in a second pass.
+ * A nested run is recognised by its run_started, which names its parent (and
+ * so holds the parent's id); its later events are then caught by its own id.
+ * That needs the parent to be known first, which holds for one process's log
+ * read in order. When it does not (files given out of order), the missed runs
+ * are read again, a nesting level per extra pass.
  */
 export async function findRun(sources: readonly InputSource[], prefix: string, options: { scanAll?: boolean } = {}): Promise<FoundRun> {
   if (prefix.length < MIN_PREFIX) throw new CliError(`give at least ${MIN_PREFIX} characters of the run_id (got ${JSON.stringify(prefix)})`);
@@ -124,18 +126,24 @@ async function collectInWindow(sources: readonly InputSource[], prefix: string, 
 
 async function assemble(c: Collector, report: ReadReport, sources: readonly InputSource[], scanned: FoundRun['scanned']): Promise<FoundRun> {
   const target = pickCandidate(c, report);
-  const descendants = descendantsOf(target, c.parentOf);
-  const missed = [...descendants].filter((id) => !c.events.get(id)?.some((e) => e.event === 'run_started'));
-  let warning: string | undefined;
-  if (missed.length > 0) {
-    if (sources.every((s) => s.path !== undefined)) {
-      for (const id of missed) c.events.delete(id);
-      const again = new Set(missed);
-      await readEvents(sources, (e) => again.has(e.run_id) && c.keep(e), { needles: new NeedleSet(missed), report: emptyReport(sources) });
-    } else {
-      warning = `${missed.length} nested run(s) were logged before their parent and could not be read back from standard input: ${missed.join(', ')}`;
-    }
+  let descendants = descendantsOf(target, c.parentOf);
+  const started = (id: string) => c.events.get(id)?.some((e) => e.event === 'run_started') ?? false;
+  let missed = [...descendants].filter((id) => !started(id));
+  // Nested runs logged before their parent was known: read them again, one nesting level per round.
+  for (let round = 0; missed.length > 0 && sources.every((s) => s.path !== undefined) && round < 16; round++) {
+    const wanted = new Set(missed);
+    for (const id of missed) c.events.delete(id);
+    const visit = (e: LogEvent) => {
+      if (e.event === 'run_started' && e.parent_run_id !== undefined) c.parentOf.set(e.run_id, e.parent_run_id);
+      if (wanted.has(e.run_id)) c.keep(e);
+    };
+    await readEvents(sources, visit, { needles: new NeedleSet(missed), report: emptyReport(sources) });
+    descendants = descendantsOf(target, c.parentOf);
+    missed = [...descendants].filter((id) => !started(id));
   }
+  const warning = missed.length
+    ? `${missed.length} nested run(s) were logged before their parent and could not be read back from standard input: ${missed.join(', ')}`
+    : undefined;
   const tree = [target, ...descendants].filter((id) => c.events.has(id));
   const views = tree.map((id) => buildRunView(c.events.get(id)!));
   nestRuns(views);

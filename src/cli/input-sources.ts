@@ -1,4 +1,5 @@
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -43,10 +44,26 @@ export async function resolveSources(args: readonly string[]): Promise<InputSour
         throw new CliError(`cannot read ${JSON.stringify(path)}: no such file`);
       }
       if (!isFile) throw new CliError(`cannot read ${JSON.stringify(path)}: not a file`);
-      sources.push({ name: path, path, open: (start = 0) => decompressed(createReadStream(path, { highWaterMark: CHUNK, start })) });
+      sources.push({ name: path, path, open: (start = 0) => decompressed(readFileChunks(path, start)) });
     }
   }
   return sources;
+}
+
+/** A file in CHUNK-sized reads, each into a fresh buffer: the reader keeps a partial line from one chunk to the next. */
+async function* readFileChunks(path: string, start: number): AsyncGenerator<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    for (let position = start; ; ) {
+      const buffer = Buffer.allocUnsafe(CHUNK);
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK, position);
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 function stdinSource(): InputSource {

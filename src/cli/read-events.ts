@@ -133,10 +133,17 @@ async function readSource(source: InputSource, visit: (e: LogEvent) => void, opt
         }
         continue;
       }
-      const complete = carry ? Buffer.concat([carry, chunk.subarray(0, nl + 1)]) : chunk.subarray(0, nl + 1);
-      block(complete);
+      let from = 0;
+      if (carry) {
+        // Only the line cut by the previous chunk is copied, never the whole chunk.
+        from = chunk.indexOf(NL) + 1;
+        if (carry.length + from > MAX_LINE_BYTES) report.too_long++;
+        else block(Buffer.concat([carry, chunk.subarray(0, from)]));
+      }
+      const complete = chunk.subarray(from, nl + 1);
+      if (complete.length > 0) block(complete);
       carry = nl + 1 < chunk.length ? chunk.subarray(nl + 1) : undefined;
-      if (stop && stop(lastLineTime(complete))) return;
+      if (stop && stop(lastLineTime(chunk.subarray(0, nl + 1)))) return;
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';
