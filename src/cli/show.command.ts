@@ -21,6 +21,12 @@ function timelineJson(timeline: Timeline) {
   }));
 }
 
+/** On a terminal the axis takes what the other columns leave (they take about 80); 40 in a pipe, for stable output. */
+function axisWidth(): number {
+  const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
+  return columns ? Math.max(20, Math.min(100, columns - 82)) : 40;
+}
+
 export function registerShow(program: Command): void {
   program
     .command('show')
@@ -29,8 +35,8 @@ export function registerShow(program: Command): void {
     .argument('[files...]', 'NDJSON log files or globs, gzip too; standard input when none or "-"')
     .option('--json', 'print JSON for scripts')
     .option('--scan-all', 'read the whole input instead of seeking to the run by the time in its id')
-    .option('--width <columns>', 'width of the time axis in characters', (v) => Math.max(10, Number.parseInt(v, 10) || 40), 40)
-    .action(async (runId: string, files: string[], opts: { json?: boolean; width: number; scanAll?: boolean }) => {
+    .option('--width <columns>', 'width of the time axis in characters (default: 40, or what a terminal leaves)', (v) => Math.max(10, Number.parseInt(v, 10) || 40))
+    .action(async (runId: string, files: string[], opts: { json?: boolean; width?: number; scanAll?: boolean }) => {
       const sources = await resolveSources(files);
       const found = await findRun(sources, runId, { scanAll: opts.scanAll });
       const timeline = buildTimeline(found.run);
@@ -42,7 +48,7 @@ export function registerShow(program: Command): void {
           input: { ...found.report, scanned: found.scanned }, warning: found.warning,
         });
       } else {
-        printText(renderWaterfallText(timeline, opts.width, found.app_logs));
+        printText(renderWaterfallText(timeline, opts.width ?? axisWidth(), found.app_logs));
         noteReport(found.report, found.warning, found.scanned);
       }
     });

@@ -3,11 +3,13 @@ import { CliError } from './cli-error';
 import { noteReport, printJson, printText } from './command-output';
 import { formatCount, formatMs, formatPercent, formatUsd } from './format-units';
 import { resolveSources } from './input-sources';
+import type { LogEvent } from './log-event';
 import { PriceTable } from './price-table';
 import { readEvents } from './read-events';
 import { RunStats, type Stats } from './run-stats';
 import { renderRunsText } from './runs-text';
 import { color, renderTable, safeText } from './terminal-text';
+import { parseInstant } from './time-filters';
 
 /** `stats` as text: one section per question on-call asks. */
 function renderStats(stats: Stats, priced: boolean): string {
@@ -59,13 +61,21 @@ export function registerStats(program: Command): void {
     .option('--json', 'print JSON for scripts')
     .option('--prices <file>', 'a JSON price table, USD per million tokens: {"gpt-4o-mini": {"input": 0.15, "output": 0.6}}')
     .option('--top <n>', 'how many slowest and most expensive runs to list', '10')
-    .action(async (files: string[], opts: { json?: boolean; prices?: string; top: string }) => {
+    .option('--agent <name>', 'only the events of this agent\'s runs')
+    .option('--since <when>', 'only events at or after this ISO time, or this long ago (15m, 2h, 1d)')
+    .option('--until <when>', 'only events before this ISO time, or this long ago')
+    .action(async (files: string[], opts: { json?: boolean; prices?: string; top: string; agent?: string; since?: string; until?: string }) => {
       const top = Number(opts.top);
       if (!Number.isInteger(top) || top < 0) throw new CliError(`--top: expected a whole number (got ${JSON.stringify(opts.top)})`);
+      const since = opts.since !== undefined ? parseInstant(opts.since, '--since') : -Infinity;
+      const until = opts.until !== undefined ? parseInstant(opts.until, '--until') : Infinity;
       const prices = opts.prices !== undefined ? PriceTable.fromFile(opts.prices) : undefined;
       const sources = await resolveSources(files);
       const stats = new RunStats(top, prices);
-      const report = await readEvents(sources, (e) => stats.add(e), { ignore: RunStats.IGNORED });
+      const visit = (e: LogEvent) => {
+        if (e.time >= since && e.time < until && (opts.agent === undefined || e.agent === opts.agent)) stats.add(e);
+      };
+      const report = await readEvents(sources, visit, { ignore: RunStats.IGNORED });
       const result = stats.result();
       if (opts.json) printJson({ ...result, input: report });
       else {

@@ -91,6 +91,15 @@ describe('agent-log stats', () => {
     expect(bad.stderr).toContain('"gpt-4o-mini"');
   });
 
+  it('narrows to one agent or a time range', () => {
+    const refunds = cliJson<StatsJson>(['stats', log.file, '--agent', 'refunds']);
+    expect(refunds.runs.total).toBe(1);
+    expect(refunds.tools.map((t) => t.tool).sort()).toEqual(['lookup_order', 'refund']);
+    const future = cliJson<StatsJson>(['stats', log.file, '--since', '2029-01-01T00:00:00Z']);
+    expect(future.runs.total).toBe(2); // the two hand-made runs of 2030
+    expect(cliJson<StatsJson>(['stats', log.file, '--until', '2000-01-01']).runs.total).toBe(0);
+  });
+
   it('prints the sections as text', () => {
     const text = runCli(['stats', log.file]).stdout;
     for (const heading of ['tools', 'models', 'slowest runs', 'most expensive runs (by tokens)']) expect(text).toContain(`\n${heading}\n`);
