@@ -9,6 +9,7 @@ import { offsetBefore, runIdTimeRange } from './time-seek';
 const MIN_PREFIX = 4;
 /** The app's own lines kept per tree: enough to read, bounded for a chatty app. */
 const MAX_APP_LINES = 200;
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 /** Beyond this many runs matching a prefix, their events are no longer kept: the prefix is ambiguous anyway. */
 const MAX_CANDIDATES = 50;
 /**
@@ -103,7 +104,11 @@ export async function findRun(sources: readonly InputSource[], prefix: string, o
   const range = options.scanAll ? undefined : runIdTimeRange(prefix);
   if (range) {
     const windowed = await collectInWindow(sources, prefix, range);
-    if (windowed.collector.candidates.size > 0) return assemble(windowed.collector, windowed.report, sources, 'time window');
+    // Only UUID v7 ids carry their time: a match of another kind may have twins outside the window.
+    const candidates = [...windowed.collector.candidates];
+    if (candidates.length > 0 && candidates.every((id) => UUID_V7.test(id))) {
+      return assemble(windowed.collector, windowed.report, sources, 'time window');
+    }
   }
   const collector = new Collector(prefix);
   const report = await readEvents(sources, collector.visit, { needles: collector.needles, other: collector.other });

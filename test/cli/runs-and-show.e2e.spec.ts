@@ -204,7 +204,7 @@ describe('agent-log show', () => {
     const show = cliJson<ShowJson & { app_logs: Record<string, unknown>[] }>(['show', log.runIds.support, log.file]);
     const written = log.lines.find((l) => l.run_id === log.runIds.support && l.msg === 'answering')!;
     expect(show.app_logs).toEqual([{ run_id: log.runIds.support, time: written.time, level: 'info', context: 'Agents', msg: 'answering' }]);
-    expect(runCli(['show', log.runIds.support, log.file]).stdout).toMatch(/the app's own log lines in the run \(1\):\n.*\n\+\d+\.\d ms\s+info\s+Agents\s+answering/);
+    expect(runCli(['show', log.runIds.support, log.file]).stdout).toMatch(/the app's own log lines in the run \(1\):\n.*\n\+[\d.]+ ms\s+info\s+Agents\s+answering/);
   });
 
   it('says when a run never finished (its process died): status unfinished, the last step in flight', () => {
