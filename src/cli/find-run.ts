@@ -89,9 +89,9 @@ class Collector {
  *
  * Run ids are UUID v7, so a prefix of 8+ hex digits tells when the run
  * started: in a plain file, a bisection on the lines' times skips to 10 s
- * before it, and reading stops 10 s after the tree's last run_finished.
- * When that finds nothing (a log not in time order, ids not v7), or for gzip
- * and stdin, the whole input is read.
+ * before it (gzip and stdin are read from the start), and reading stops 10 s
+ * after the tree's last run_finished. When that finds nothing (a log not in
+ * time order, ids not v7), the whole input is read.
  *
  * A nested run is recognised by its run_started, which names its parent (and
  * so holds the parent's id); its later events are then caught by its own id.
