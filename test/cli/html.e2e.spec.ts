@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pngPixels } from './support/png-pixels';
@@ -19,6 +19,7 @@ function chromium(args: string[], file: string): string {
     ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', `--user-data-dir=${profile}`, ...args, `file://${file}`],
     { encoding: 'utf8', timeout: 60_000 },
   );
+  rmSync(profile, { recursive: true, force: true });
   if (result.status !== 0) throw new Error(`chromium failed: ${result.stderr}`);
   return result.stdout;
 }
@@ -27,6 +28,7 @@ let log: ProducedLog;
 beforeAll(async () => {
   log = await produceLog();
 });
+afterAll(() => rmSync(log.dir, { recursive: true, force: true }));
 
 interface TimelineRow {
   type: string;

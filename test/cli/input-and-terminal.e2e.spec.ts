@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { cliJson, HOSTILE, HOSTILE_RUN, produceLog, runCli, type ProducedLog } from './support/produce-log';
@@ -7,6 +7,7 @@ let log: ProducedLog;
 beforeAll(async () => {
   log = await produceLog();
 });
+afterAll(() => rmSync(log.dir, { recursive: true, force: true }));
 
 const runIds = (out: { runs: { run_id: string }[] }) => out.runs.map((r) => r.run_id).sort();
 

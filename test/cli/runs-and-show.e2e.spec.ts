@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliJson, HOSTILE_RUN, OTEL_RUN, produceLog, runCli, type ProducedLog } from './support/produce-log';
 
@@ -36,6 +36,7 @@ let log: ProducedLog;
 beforeAll(async () => {
   log = await produceLog();
 });
+afterAll(() => rmSync(log.dir, { recursive: true, force: true }));
 
 describe('agent-log runs', () => {
   it('lists every run of the log with its status, stop reason, steps and tokens, as the events say', () => {

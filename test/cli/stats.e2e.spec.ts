@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliJson, produceLog, runCli, type ProducedLog } from './support/produce-log';
 
@@ -19,6 +19,7 @@ beforeAll(async () => {
   log = await produceLog();
   stats = cliJson<StatsJson>(['stats', log.file]);
 });
+afterAll(() => rmSync(log.dir, { recursive: true, force: true }));
 
 /** Nearest-rank quantile over the exact values: the oracle for the CLI's sketch (within 1%). */
 function quantile(values: number[], q: number): number {
