@@ -152,7 +152,14 @@ function main() {
   }
   const dir = process.env.INSPECTOR_BENCH_DIR ?? mkdtempSync(path.join(tmpdir(), 'agent-log-bench-'));
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'big.ndjson');
+  try {
+    measure(path.join(dir, 'big.ndjson'));
+  } finally {
+    if (!process.env.INSPECTOR_BENCH_DIR) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function measure(file) {
   console.log(`generating ${MB} MB of log in ${file} ...`);
   const t0 = Date.now();
   const runIds = generate(file, MB * 1024 * 1024);
@@ -185,7 +192,6 @@ function main() {
   }
   const ratio = results[2].seconds / grepJq.seconds;
   console.log(`\nshow / (grep | jq -s): ${ratio.toFixed(2)} (goal: <= 1)   show --scan-all / (grep | jq -s): ${(results[5].seconds / grepJq.seconds).toFixed(2)}   stats: ${results[6].seconds.toFixed(1)} s (goal: seconds, not minutes)`);
-  if (!process.env.INSPECTOR_BENCH_DIR) rmSync(dir, { recursive: true, force: true });
 }
 
 main();
