@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // `npm run demo`: starts the sample app, asks it real questions over HTTP
 // (successes, a failing tool, a timing-out refund, a runaway agent), stops it
-// with SIGTERM, and shows where the event log is and what it says.
+// with SIGTERM, then reads the event log back with the run inspector (agent-log).
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
-const { existsSync, mkdirSync, readFileSync, rmSync } = require('node:fs');
+const { mkdirSync, readFileSync, rmSync } = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 
@@ -102,20 +102,18 @@ async function main() {
     .map((line) => JSON.parse(line))
     .filter((e) => e.schema === 'agent-log/1');
   const finished = events.filter((e) => e.event === 'run_finished');
-  console.log(`\n${events.length} events from ${finished.length} runs written to ${path.relative(process.cwd(), logFile)}`);
-  for (const e of finished) {
-    console.log(`  run ${e.run_id}  ${e.status.padEnd(5)} ${e.stop_reason.padEnd(10)} steps=${e.total_steps} tokens=${e.token_usage?.total_tokens ?? 0} ${e.total_latency_ms}ms`);
-  }
+  const relLog = path.relative(process.cwd(), logFile);
+  console.log(`\n${events.length} events from ${finished.length} runs written to ${relLog}`);
 
-  const failed = finished.find((e) => e.stop_reason === 'tool_error');
-  if (existsSync(cli) && failed) {
-    console.log(`\n$ agent-log runs ${path.relative(process.cwd(), logFile)}`);
-    spawnSync(process.execPath, [cli, 'runs', logFile], { stdio: 'inherit' });
-    console.log(`\n$ agent-log show ${failed.run_id.slice(0, 13)} ${path.relative(process.cwd(), logFile)}`);
-    spawnSync(process.execPath, [cli, 'show', failed.run_id.slice(0, 13), logFile], { stdio: 'inherit' });
-  } else if (failed) {
-    console.log(`\nReconstruct the failed run with jq:\n  jq -c 'select(.run_id == "${failed.run_id}")' ${path.relative(process.cwd(), logFile)}`);
-  }
+  // The on-call view: the failed runs, then the refund whose payment gateway timed out, step by step.
+  const refund = events.find((e) => e.event === 'tool_result' && e.tool === 'create_refund' && e.status === 'error');
+  const inspect = (args) => {
+    console.log(`\n$ npx agent-log ${args.join(' ')}`);
+    const result = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit' });
+    if (result.status !== 0) throw new Error(`agent-log ${args[0]} exited with ${result.status}`);
+  };
+  inspect(['runs', relLog, '--status', 'error']);
+  if (refund) inspect(['show', refund.run_id.slice(0, 13), relLog]);
 }
 
 main().catch((err) => {

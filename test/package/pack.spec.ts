@@ -53,6 +53,14 @@ describe('the packed package', () => {
     expect(events[4]).toMatchObject({ status: 'ok', stop_reason: 'completed', total_steps: 1, tool_calls: 1, llm_calls: 0, errors: 0 });
   });
 
+  it('installs the agent-log command, which reads the events the app wrote', () => {
+    const app = spawnSync(process.execPath, ['consumer.js'], { cwd: appDir, encoding: 'utf8', timeout: 30_000 });
+    const bin = join(appDir, 'node_modules', '.bin', 'agent-log');
+    const runs = spawnSync(bin, ['runs', '--json'], { cwd: appDir, input: app.stdout, encoding: 'utf8', timeout: 30_000 });
+    expect(runs.stderr).toBe('');
+    expect(JSON.parse(runs.stdout).runs).toMatchObject([{ agent: 'packed', status: 'ok', stop_reason: 'completed', steps: 1 }]);
+  });
+
   it('type-checks a TypeScript app against the shipped declarations', () => {
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const result = spawnSync(

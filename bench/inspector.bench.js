@@ -1,0 +1,197 @@
+#!/usr/bin/env node
+// The run inspector on a big log: generates INSPECTOR_BENCH_MB (default 1024)
+// of realistic NDJSON (interleaved concurrent runs, nested runs, failures, the
+// app's own log lines), then times
+//   show <run_id>            against   grep <run_id> file | jq -s .
+//   stats, runs              against   wc -l file (the cost of reading it at all)
+// and prints the ratios and each command's peak memory. `show` seeks by the
+// time in the UUID v7 run id; `show --scan-all` is the streaming full scan.
+// Needs the build, grep and jq. Run: `npm run bench:inspector`, or
+// `INSPECTOR_BENCH_MB=200 node bench/inspector.bench.js` (INSPECTOR_BENCH_REPEAT,
+// default 3; INSPECTOR_BENCH_DIR keeps the generated file there).
+'use strict';
+const { execFileSync, spawnSync } = require('node:child_process');
+const { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const path = require('node:path');
+
+const MB = Number(process.env.INSPECTOR_BENCH_MB ?? 1024);
+const REPEAT = Number(process.env.INSPECTOR_BENCH_REPEAT ?? 3);
+const CLI = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
+if (!existsSync(CLI)) {
+  console.error('build first: npm run build');
+  process.exit(1);
+}
+
+// A small deterministic PRNG (mulberry32): the same file every time.
+let seed = 0x2f6b1d;
+function random() {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+const hex = (n) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
+const pick = (list) => list[Math.floor(random() * list.length)];
+const uuid7 = (ms) => {
+  const t = Math.floor(ms).toString(16).padStart(12, '0');
+  return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${hex(3)}-${pick(['8', '9', 'a', 'b'])}${hex(3)}-${hex(12)}`;
+};
+
+const TOOLS = ['lookup_order', 'search_docs', 'create_refund', 'get_invoice', 'update_address'];
+const AGENTS = ['support', 'billing', 'triage'];
+const ERRORS = { lookup_order: 'OrderNotFoundError', create_refund: 'PaymentGatewayTimeoutError', get_invoice: 'TimeoutError' };
+
+/** One run as a list of [offsetMs, event] pairs (and a nested run now and then). */
+function makeRun(start, parent) {
+  const runId = uuid7(start);
+  const trace = parent ? parent.trace : hex(32);
+  const span = hex(16);
+  const agent = parent ? 'billing' : pick(AGENTS);
+  const common = `"run_id":"${runId}","trace_id":"${trace}","agent":"${agent}","schema":"agent-log/1"`;
+  const out = [];
+  let seq = 0;
+  let t = 0;
+  const line = (offset, level, body) => {
+    const ms = start + offset;
+    out.push([ms, `{"level":${level},"time":${Math.floor(ms)},"pid":4242,"hostname":"api-7f9c",${common},${body.replace('%TS%', new Date(ms).toISOString()).replace('%SEQ%', String(++seq))}}`]);
+  };
+  line(0, 30, `"event":"run_started","timestamp":"%TS%","seq":%SEQ%,"span_id":"${span}"${parent ? `,"parent_span_id":"${parent.stepSpan}","parent_run_id":"${parent.runId}"` : ''},"request_id":"req-${hex(8)}","user_id":"u-${Math.floor(random() * 5000)}","task_hash":"${hex(64)}"`);
+  const steps = 2 + Math.floor(random() * 7);
+  let failedAt;
+  let tokens = 0;
+  const children = [];
+  for (let i = 1; i <= steps; i++) {
+    const stepSpan = hex(16);
+    t += random() * 3;
+    const isModel = i % 2 === 1;
+    const latency = isModel ? 200 + random() * 1800 : 5 + random() * 300 * (random() < 0.05 ? 20 : 1);
+    if (isModel) {
+      const input = 200 + Math.floor(random() * 3000);
+      const output = 20 + Math.floor(random() * 400);
+      tokens += input + output;
+      line(t, 30, `"event":"agent_step","timestamp":"%TS%","seq":%SEQ%,"span_id":"${stepSpan}","parent_span_id":"${span}","step_index":${i},"step_type":"llm_call","model":"gpt-4o-mini"`);
+      line(t + latency, 30, `"event":"llm_result","timestamp":"%TS%","seq":%SEQ%,"span_id":"${stepSpan}","parent_span_id":"${span}","model":"gpt-4o-mini","step_index":${i},"latency_ms":${latency.toFixed(3)},"status":"ok","token_usage":{"input_tokens":${input},"output_tokens":${output},"total_tokens":${input + output}},"finish_reason":"tool_calls"`);
+    } else {
+      const tool = pick(TOOLS);
+      const fails = ERRORS[tool] && random() < 0.08;
+      line(t, 30, `"event":"agent_step","timestamp":"%TS%","seq":%SEQ%,"span_id":"${stepSpan}","parent_span_id":"${span}","step_index":${i},"step_type":"tool_call","tool":"${tool}"`);
+      line(t, 30, `"event":"tool_call","timestamp":"%TS%","seq":%SEQ%,"span_id":"${stepSpan}","parent_span_id":"${span}","tool":"${tool}","step_index":${i},"args_hash":"${hex(64)}"`);
+      if (!parent && random() < 0.05) children.push(makeRun(start + t + 1, { runId, trace, stepSpan }));
+      line(t + latency, fails ? 50 : 30, `"event":"tool_result","timestamp":"%TS%","seq":%SEQ%,"span_id":"${stepSpan}","parent_span_id":"${span}","tool":"${tool}","step_index":${i},"latency_ms":${latency.toFixed(3)},"status":"${fails ? 'error' : 'ok'}"${fails ? `,"error_class":"${ERRORS[tool]}","error_message":"upstream did not answer for [email]"` : `,"result_hash":"${hex(64)}"`}`);
+      // The app's own log line inside the run (agentLogMixin): carries run_id, is not an event.
+      line(t + latency, 30, `"req":{"id":${Math.floor(random() * 1e6)},"method":"POST","url":"/support/ask"},"context":"SupportAgent","msg":"tool ${tool} answered"`);
+      if (fails) {
+        failedAt = i;
+        t += latency;
+        break;
+      }
+    }
+    t += latency;
+  }
+  const total = failedAt ?? steps;
+  const reason = failedAt ? 'tool_error' : random() < 0.02 ? 'max_steps' : 'completed';
+  line(t + 1, failedAt || reason !== 'completed' ? 50 : 30, `"event":"run_finished","timestamp":"%TS%","seq":%SEQ%,"span_id":"${span}","status":"${reason === 'completed' ? 'ok' : 'error'}","stop_reason":"${reason}","total_steps":${total},"total_latency_ms":${(t + 1).toFixed(3)},"tool_calls":${Math.floor(total / 2)},"llm_calls":${Math.ceil(total / 2)},"errors":${failedAt ? 1 : 0},"token_usage":{"input_tokens":${tokens},"output_tokens":0,"total_tokens":${tokens}}${failedAt ? `,"first_error_step_index":${failedAt}` : ''}`);
+  for (const child of children) out.push(...child.events);
+  return { runId, events: out };
+}
+
+/** Writes runs that overlap in time (as concurrent requests do), events in time order. */
+function generate(file, bytes) {
+  const fd = openSync(file, 'w');
+  let written = 0;
+  let clock = Date.UTC(2026, 10, 26, 6, 0, 0);
+  let pending = [];
+  let buffer = '';
+  const runIds = [];
+  while (written < bytes) {
+    for (let i = 0; i < 20; i++) {
+      clock += random() * 40; // ~25 new runs per second
+      const run = makeRun(clock);
+      runIds.push(run.runId);
+      pending.push(...run.events);
+    }
+    pending.sort((a, b) => a[0] - b[0]);
+    const flushable = pending.filter(([ms]) => ms < clock);
+    pending = pending.filter(([ms]) => ms >= clock);
+    for (const [, text] of flushable) buffer += text + '\n';
+    if (buffer.length > 4 << 20) {
+      written += writeSync(fd, buffer);
+      buffer = '';
+    }
+  }
+  pending.sort((a, b) => a[0] - b[0]);
+  for (const [, text] of pending) buffer += text + '\n';
+  written += writeSync(fd, buffer);
+  closeSync(fd);
+  return runIds;
+}
+
+/** Wall time (median of REPEAT) and peak RSS of a command, through /usr/bin/time when present. */
+function time(label, argv) {
+  const useTime = existsSync('/usr/bin/time');
+  const samples = [];
+  let rssKb;
+  let stdout = '';
+  for (let i = 0; i < REPEAT; i++) {
+    const args = useTime ? ['-f', '%M', ...argv] : argv.slice(1);
+    const started = process.hrtime.bigint();
+    const r = spawnSync(useTime ? '/usr/bin/time' : argv[0], args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+    samples.push(Number(process.hrtime.bigint() - started) / 1e9);
+    if (r.status !== 0) throw new Error(`${label} failed: ${r.stderr}`);
+    stdout = r.stdout;
+    if (useTime) rssKb = Number(r.stderr.trim().split('\n').pop());
+  }
+  samples.sort((a, b) => a - b);
+  return { label, seconds: samples[Math.floor(samples.length / 2)], rssMb: rssKb ? rssKb / 1024 : undefined, stdout };
+}
+
+function main() {
+  for (const tool of ['grep', 'jq']) {
+    if (spawnSync(tool, ['--version']).status !== 0) throw new Error(`${tool} is needed for the baseline`);
+  }
+  const dir = process.env.INSPECTOR_BENCH_DIR ?? mkdtempSync(path.join(tmpdir(), 'agent-log-bench-'));
+  mkdirSync(dir, { recursive: true });
+  try {
+    measure(path.join(dir, 'big.ndjson'));
+  } finally {
+    if (!process.env.INSPECTOR_BENCH_DIR) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function measure(file) {
+  console.log(`generating ${MB} MB of log in ${file} ...`);
+  const t0 = Date.now();
+  const runIds = generate(file, MB * 1024 * 1024);
+  const size = statSync(file).size;
+  console.log(`  ${(size / 1024 / 1024).toFixed(0)} MB, ${runIds.length} runs, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const target = runIds[Math.floor(runIds.length * 0.6)];
+  execFileSync('sh', ['-c', `cat "${file}" > /dev/null`]); // the page cache is warm for everyone
+  const node = process.execPath;
+  const results = [
+    time('wc -l (just reading the file)', ['wc', '-l', file]),
+    time('grep <run_id> | jq -s .', ['sh', '-c', `grep -F "${target}" "${file}" | jq -s . > /dev/null`]),
+    time('agent-log show <run_id>', [node, CLI, 'show', target, file]),
+    time('agent-log show <run_id> --json', [node, CLI, 'show', target, file, '--json']),
+    time('agent-log show <prefix 13>', [node, CLI, 'show', target.slice(0, 13), file]),
+    time('agent-log show --scan-all', [node, CLI, 'show', target, file, '--scan-all']),
+    time('agent-log stats', [node, CLI, 'stats', file, '--json']),
+    time('agent-log runs --status error', [node, CLI, 'runs', file, '--status', 'error', '--json', '--limit', '10']),
+  ];
+  const show = JSON.parse(results[3].stdout);
+  if (show.run.run_id !== target) throw new Error('show found the wrong run');
+  const [wc, grepJq] = results;
+  console.log(`\nrun ${target}: ${show.run.total_steps} steps, ${show.run.children.length} nested runs, ${show.stop.sentence}`);
+  console.log(`median of ${REPEAT}, warm page cache, ${(size / 1024 / 1024).toFixed(0)} MB:\n`);
+  for (const r of results) {
+    const vsGrep = r.label.startsWith('agent-log show') ? `  ${(r.seconds / grepJq.seconds).toFixed(2)}x grep|jq` : '';
+    const vsRead = r.label.startsWith('agent-log') ? `  ${(r.seconds / wc.seconds).toFixed(1)}x wc -l` : '';
+    const mem = r.rssMb !== undefined ? `  peak RSS ${r.rssMb.toFixed(0)} MB` : '';
+    console.log(`  ${r.label.padEnd(34)} ${r.seconds.toFixed(2).padStart(7)} s${mem}${vsGrep}${vsRead}`);
+  }
+  const ratio = results[2].seconds / grepJq.seconds;
+  console.log(`\nshow / (grep | jq -s): ${ratio.toFixed(2)} (goal: <= 1)   show --scan-all / (grep | jq -s): ${(results[5].seconds / grepJq.seconds).toFixed(2)}   stats: ${results[6].seconds.toFixed(1)} s (goal: seconds, not minutes)`);
+}
+
+main();

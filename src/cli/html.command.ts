@@ -1,0 +1,95 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { CliError } from './cli-error';
+import { noteReport, printJson, printText } from './command-output';
+import { findRun } from './find-run';
+import { renderPage, renderRunSection, renderRunsTable, renderStatsSection } from './html-report';
+import { resolveSources } from './input-sources';
+import { PriceTable } from './price-table';
+import { readEvents } from './read-events';
+import { RunStats } from './run-stats';
+import { RunSummaries } from './run-summary';
+import { buildTimeline } from './run-timeline';
+import { WaterfallKeeper } from './waterfall-keeper';
+
+interface HtmlOptions {
+  all?: boolean;
+  output?: string;
+  json?: boolean;
+  prices?: string;
+  limit: string;
+  scanAll?: boolean;
+}
+
+/** `html --all`: stats, the runs table, and the waterfalls of up to `limit` run trees, failed ones first. */
+async function reportAll(files: string[], opts: HtmlOptions) {
+  const limit = Number(opts.limit);
+  if (!Number.isInteger(limit) || limit < 0) throw new CliError(`--limit: expected a whole number (got ${JSON.stringify(opts.limit)})`);
+  const prices = opts.prices !== undefined ? PriceTable.fromFile(opts.prices) : undefined;
+  const sources = await resolveSources(files);
+  const stats = new RunStats(10, prices);
+  const summaries = new RunSummaries(prices);
+  const keeper = new WaterfallKeeper(limit);
+  const report = await readEvents(sources, (e) => {
+    stats.add(e);
+    summaries.add(e);
+    keeper.add(e);
+  });
+  const trees = keeper.trees();
+  const anchors = new Map<string, string>();
+  trees.forEach((tree, i) => anchors.set(tree.run_id, `run-${i + 1}`));
+  const runs = [...summaries.byId.values()].sort((a, b) => a.start_ms - b.start_ms);
+  const shownRuns = runs.slice(0, 5000);
+  const sections = [
+    renderStatsSection(stats.result(), prices !== undefined, anchors),
+    `<section id="runs"><h2>Runs</h2>${renderRunsTable(shownRuns, anchors, prices !== undefined)}${
+      runs.length > shownRuns.length ? `<p class="meta">${runs.length - shownRuns.length} more runs not listed</p>` : ''
+    }</section>`,
+    `<h2>Waterfalls</h2><p class="meta">${trees.length} run trees drawn${keeper.dropped ? `, ${keeper.dropped} left out (at most ${limit}, failed runs first: --limit)` : ''}</p>`,
+    ...trees.map((tree) => renderRunSection(buildTimeline(tree), anchors.get(tree.run_id)!)),
+  ];
+  return { html: renderPage(`agent runs: ${runs.length}`, report, sections), report, runs: runs.length, drawn: trees.length };
+}
+
+export function registerHtml(program: Command): void {
+  program
+    .command('html')
+    .description('a self-contained HTML page (no script, no network): one run\'s waterfall, or with --all the stats and every run')
+    .argument('[run_id]', 'the run id or a unique prefix (leave out with --all)')
+    .argument('[files...]', 'NDJSON log files or globs, gzip too; standard input when none or "-"')
+    .option('--all', 'a report of every run: stats, runs table, waterfalls')
+    .requiredOption('-o, --output <file>', 'where to write the page')
+    .option('--limit <n>', 'with --all: at most this many run trees drawn, failed ones first', '200')
+    .option('--prices <file>', 'with --all: a JSON price table for costs')
+    .option('--scan-all', 'with a run_id: read the whole input instead of seeking to the run by the time in its id')
+    .option('--json', 'print what was written as JSON')
+    .action(async (runId: string | undefined, files: string[], opts: HtmlOptions) => {
+      let html: string;
+      let summary: Record<string, unknown>;
+      let report;
+      if (opts.all) {
+        const all = await reportAll(runId !== undefined ? [runId, ...files] : files, opts);
+        ({ html, report } = all);
+        summary = { runs: all.runs, waterfalls: all.drawn };
+      } else {
+        if (runId === undefined) throw new CliError('give a run_id (or a prefix), or --all for every run');
+        const found = await findRun(await resolveSources(files), runId, { scanAll: opts.scanAll });
+        const timeline = buildTimeline(found.run);
+        report = found.report;
+        const stats = new RunStats(10);
+        for (const e of found.events) stats.add(e);
+        const anchors = new Map([[found.run.run_id, 'run-1']]);
+        html = renderPage(`agent run ${found.run.agent} ${found.run.run_id}`, report, [
+          renderRunSection(timeline, 'run-1', found.app_logs),
+          renderStatsSection(stats.result(), false, anchors),
+        ]);
+        summary = { run_id: found.run.run_id, warning: found.warning };
+      }
+      writeFileSync(opts.output!, html);
+      if (opts.json) printJson({ written: opts.output, bytes: Buffer.byteLength(html), ...summary, input: report });
+      else {
+        printText(`wrote ${opts.output} (${(Buffer.byteLength(html) / 1024).toFixed(1)} KiB)`);
+        noteReport(report);
+      }
+    });
+}

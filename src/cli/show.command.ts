@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { noteReport, printJson, printText } from './command-output';
+import { findRun } from './find-run';
+import { resolveSources } from './input-sources';
+import { buildTimeline, type Timeline } from './run-timeline';
+import { renderWaterfallText } from './waterfall-text';
+
+/** The timeline as plain data for `--json`: offsets in ms from the root run's start. */
+function timelineJson(timeline: Timeline) {
+  const at = (ms: number) => Math.round((ms - timeline.t0) * 1000) / 1000;
+  return timeline.rows.map((row) => ({
+    type: row.type,
+    depth: row.depth,
+    run_id: row.run.run_id,
+    offset_ms: at(row.start_ms),
+    duration_ms: at(row.end_ms) - at(row.start_ms),
+    ...(row.type === 'step'
+      ? { step_index: row.step.step_index, kind: row.step.kind, name: row.step.name, status: row.step.status, failure: row.failure }
+      : {}),
+    ...(row.type === 'run' ? { agent: row.run.agent, status: row.run.status, stop_reason: row.run.stop_reason, stop: row.stop.sentence } : {}),
+  }));
+}
+
+/** On a terminal the axis takes what the other columns leave (they take about 80); 40 in a pipe, for stable output. */
+function axisWidth(): number {
+  const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
+  return columns ? Math.max(20, Math.min(100, columns - 82)) : 40;
+}
+
+export function registerShow(program: Command): void {
+  program
+    .command('show')
+    .description('one run as a tree in time order: nested runs, steps on a shared time axis, the failure point, why it stopped')
+    .argument('<run_id>', 'the run id, or a unique prefix of it (at least 4 characters)')
+    .argument('[files...]', 'NDJSON log files or globs, gzip too; standard input when none or "-"')
+    .option('--json', 'print JSON for scripts')
+    .option('--scan-all', 'read the whole input instead of seeking to the run by the time in its id')
+    .option('--width <columns>', 'width of the time axis in characters (default: 40, or what a terminal leaves)', (v) => Math.max(10, Number.parseInt(v, 10) || 40))
+    .action(async (runId: string, files: string[], opts: { json?: boolean; width?: number; scanAll?: boolean }) => {
+      const sources = await resolveSources(files);
+      const found = await findRun(sources, runId, { scanAll: opts.scanAll });
+      const timeline = buildTimeline(found.run);
+      const root = timeline.rows[0];
+      if (opts.json) {
+        const stop = root.type === 'run' ? root.stop : undefined;
+        printJson({
+          run: found.run, stop, timeline: timelineJson(timeline), app_logs: found.app_logs,
+          input: { ...found.report, scanned: found.scanned }, warning: found.warning,
+        });
+      } else {
+        printText(renderWaterfallText(timeline, opts.width ?? axisWidth(), found.app_logs));
+        noteReport(found.report, found.warning, found.scanned);
+      }
+    });
+}

@@ -1,0 +1,96 @@
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { cliJson, HOSTILE, HOSTILE_RUN, produceLog, runCli, type ProducedLog } from './support/produce-log';
+
+let log: ProducedLog;
+beforeAll(async () => {
+  log = await produceLog();
+});
+afterAll(() => rmSync(log.dir, { recursive: true, force: true }));
+
+const runIds = (out: { runs: { run_id: string }[] }) => out.runs.map((r) => r.run_id).sort();
+
+/** Any ESC in the output must open a colour (SGR) sequence: nothing that moves the cursor or sets a title. */
+const NON_COLOUR_ESCAPE = /\u001b(?!\[[0-9;]*m)/;
+
+describe('agent-log input', () => {
+  it('reads gzip (by its magic bytes), standard input and globs, with the same answer as the plain file', () => {
+    const plain = cliJson<{ runs: { run_id: string }[] }>(['runs', log.file]);
+    const gz = join(log.dir, 'app.ndjson.1.gz');
+    writeFileSync(gz, gzipSync(readFileSync(log.file)));
+    expect(runIds(cliJson(['runs', gz]))).toEqual(runIds(plain));
+    expect(runIds(cliJson(['runs'], { input: readFileSync(gz) }))).toEqual(runIds(plain));
+    expect(runIds(cliJson(['runs', '-'], { input: readFileSync(log.file) }))).toEqual(runIds(plain));
+
+    // A glob over the plain and the gzip copy: every event twice, each run once.
+    const both = cliJson<{ runs: { run_id: string }[]; input: { sources: string[] } }>(['runs', join(log.dir, 'app.ndjson*')]);
+    expect(both.input.sources).toEqual([log.file, gz]);
+    expect(runIds(both)).toEqual(runIds(plain));
+    expect(runCli(['runs', join(log.dir, '*.nothing')]).stderr).toContain('no file matches');
+  });
+
+  it('counts a gzip stream cut short as truncated and keeps what it read', () => {
+    const gz = gzipSync(readFileSync(log.file));
+    const cut = cliJson<{ runs: unknown[]; input: { truncated: number; events: number } }>(['runs'], { input: gz.subarray(0, Math.floor(gz.length * 0.8)) });
+    expect(cut.input.truncated).toBeGreaterThanOrEqual(1);
+    expect(cut.input.events).toBeGreaterThan(0);
+  });
+});
+
+describe('agent-log input limits and layering', () => {
+  it('skips and counts a line longer than 8 MiB without holding it, and reads on', () => {
+    const file = join(log.dir, 'long-line.ndjson');
+    const events = readFileSync(log.file, 'utf8').split('\n').filter((l) => l.includes('"agent-log/1"'));
+    writeFileSync(file, `${events.slice(0, 5).join('\n')}\n{"msg":"${'x'.repeat(9 << 20)}"}\n${events.slice(5).join('\n')}\n`);
+    const out = cliJson<{ runs: unknown[]; input: { too_long: number; events: number } }>(['runs', file]);
+    expect(out.input.too_long).toBe(1);
+    expect(out.input.events).toBe(events.length);
+  });
+
+  it('is built from the event types only: the compiled CLI loads no code from core or the Nest layer', () => {
+    const dir = join(__dirname, '..', '..', 'dist', 'cli');
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.js'))) {
+      const requires = [...readFileSync(join(dir, file), 'utf8').matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+      expect(requires.filter((r) => r.startsWith('..'))).toEqual([]);
+    }
+  });
+});
+
+describe('agent-log on a terminal', () => {
+  it('never lets a hostile name move the cursor, change colours or set the title: control characters are shown escaped', () => {
+    for (const args of [['runs', log.file], ['show', HOSTILE_RUN, log.file], ['stats', log.file]]) {
+      const plain = runCli(args);
+      expect(plain.status).toBe(0);
+      expect(plain.stdout + plain.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+      const coloured = runCli(args, { env: { FORCE_COLOR: '1' } });
+      expect(coloured.stdout).toContain('\u001b[');
+      expect(coloured.stdout).not.toMatch(NON_COLOUR_ESCAPE);
+    }
+    const show = runCli(['show', HOSTILE_RUN, log.file]).stdout;
+    expect(show).toContain('evil\\x1b[2J\\x1b[31m');
+    expect(show).toContain('\\x1b]0;pwned\\x07');
+    expect(show).toContain('Evil\\x1b[1A\\x1b[K');
+    expect(show).toContain('line one\\x0d\\x0aline two \\u{202e}reversed\\x9b31m');
+    expect(show).toMatch(/stopped: tool `\\x1b\]0;pwned\\x07.*` failed with Evil\\x1b\[1A\\x1b\[K after 1 step/);
+    expect(show).toMatch(/warn\s+Evil\\x1b\[8m\s+retrying \\x1b\[2J<b>now<\/b>/);
+    expect(show).not.toContain('never-shown');
+  });
+
+  it('keeps --json exact (the hostile names parse back unchanged) yet free of raw control characters', () => {
+    const raw = runCli(['show', HOSTILE_RUN, log.file, '--json']).stdout;
+    expect(raw).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    const show = JSON.parse(raw) as { run: { agent: string; steps: { name: string; error_class: string; error_message: string }[] } };
+    expect(show.run.agent).toBe(HOSTILE.agent);
+    expect(show.run.steps[0]).toMatchObject({ name: HOSTILE.tool, error_class: HOSTILE.error_class, error_message: HOSTILE.error_message });
+    expect(raw).not.toContain('never-shown');
+  });
+
+  it('writes colours only when asked or on a TTY: not in a pipe, not under NO_COLOR, not because CI is set', () => {
+    const args = ['runs', log.file, '--status', 'error'];
+    expect(runCli(args).stdout).not.toContain('\u001b');
+    expect(runCli(args, { env: { CI: 'true' } }).stdout).not.toContain('\u001b');
+    expect(runCli(args, { env: { FORCE_COLOR: '1', NO_COLOR: '1' } }).stdout).not.toContain('\u001b');
+    expect(runCli(args, { env: { FORCE_COLOR: '1' } }).stdout).toContain('\u001b[31merror');
+  });
+});
