@@ -49,6 +49,8 @@ export class Run implements Span {
   /** Errors of failed steps, to tell a step failure that ended the run from the body's own error. */
   private failures?: { error: unknown; kind: StepSpec['kind'] }[];
   private finished = false;
+  /** Steps begun and not yet ended, so an ending from outside can close them first. */
+  private readonly openSteps = new Set<Step>();
   private controller?: AbortController;
   private timer?: NodeJS.Timeout;
 
@@ -114,7 +116,13 @@ export class Run implements Span {
     this.steps += 1;
     if (spec.kind === 'tool') this.toolCalls += 1;
     else this.llmCalls += 1;
-    return new Step(this, spec, this.steps, parentSpanId, args);
+    const step = new Step(this, spec, this.steps, parentSpanId, args);
+    this.openSteps.add(step);
+    return step;
+  }
+
+  stepEnded(step: Step): void {
+    this.openSteps.delete(step);
   }
 
   addUsage(usage: TokenUsage): void {
@@ -137,6 +145,8 @@ export class Run implements Span {
     if (this.finished) return;
     const cause = reason === 'timeout' ? new AgentRunTimeoutError(this.agent, this.timeoutMs ?? 0) : new Error('process shutting down');
     this.controller?.abort(cause);
+    // Every step gets its result before the run's end, not after it (or never, when the process is stopping).
+    for (const step of [...this.openSteps]) step.end({ type: 'cancelled' });
     this.finish('error', undefined, reason);
   }
 

@@ -51,6 +51,7 @@ export class Step implements Span {
   end(outcome: Outcome): void {
     if (this.done) return;
     this.done = true;
+    this.run.stepEnded(this);
     try {
       this.finish(outcome);
     } catch (err) {
