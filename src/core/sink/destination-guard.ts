@@ -8,6 +8,7 @@ interface Destination {
   flushSync?(): void;
   readonly destroyed?: boolean;
   readonly writableEnded?: boolean;
+  readonly errored?: unknown;
 }
 
 /** What the sink knows about one destination: whether writing to it is still worth trying. */
@@ -54,8 +55,13 @@ export function guardDestination(logger: Logger, onError: (err: unknown) => void
   return created;
 }
 
-/** Whether an event written now would be lost: the stream failed, was destroyed or ended. */
+/**
+ * Whether an event written now would be lost: the stream failed (its 'error'
+ * may still be on its way), was destroyed or ended.
+ */
 export function isUnwritable(state: DestinationState): boolean {
   const stream = state.stream;
-  return state.broken || (stream !== undefined && (stream.destroyed === true || stream.writableEnded === true));
+  if (state.broken) return true;
+  if (stream === undefined) return false;
+  return stream.destroyed === true || stream.writableEnded === true || (stream.errored !== undefined && stream.errored !== null);
 }

@@ -6,7 +6,7 @@ import type { LogLine } from '../../support/log-capture';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'agent-app.js');
 
-export type Destination = 'sync' | 'async' | 'transport';
+export type Destination = 'sync' | 'async' | 'transport' | 'stdout';
 
 /**
  * The fixture app in a real child process, on the built package, writing its
@@ -14,12 +14,12 @@ export type Destination = 'sync' | 'async' | 'transport';
  */
 export class ChildApp {
   readonly url: string;
-  private stdout = '';
+  private messages: string[] = [];
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   private constructor(
-    private readonly child: ChildProcess,
+    readonly child: ChildProcess,
     private readonly dir: string,
     url: string,
   ) {
@@ -31,26 +31,22 @@ export class ChildApp {
     const dir = mkdtempSync(path.join(tmpdir(), 'agent-delivery-'));
     const child = spawn(process.execPath, [FIXTURE], {
       env: { ...process.env, ...env, LOG_FILE: path.join(dir, 'app.log') },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
-    let out = '';
     let err = '';
-    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stdout!.resume();
     child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`fixture did not start:\n${out}\n${err}`)), 20_000);
-      const onData = () => {
-        const m = /ready (\S+)/.exec(out);
-        if (!m) return;
+      const timer = setTimeout(() => reject(new Error(`fixture did not start:\n${err}`)), 20_000);
+      child.once('message', (message: string) => {
         clearTimeout(timer);
-        child.stdout!.off('data', onData);
-        resolve(m[1]);
-      };
-      child.stdout!.on('data', onData);
-      child.once('exit', (code) => reject(new Error(`fixture exited with ${code}:\n${out}\n${err}`)));
+        resolve(message.replace(/^ready /, ''));
+      });
+      child.once('exit', (code) => reject(new Error(`fixture exited with ${code}:\n${err}`)));
     });
     const app = new ChildApp(child, dir, url);
-    child.stdout!.on('data', (chunk: Buffer) => (app.stdout += chunk.toString()));
+    app.stderr = err;
+    child.on('message', (message: string) => app.messages.push(message));
     child.stderr!.on('data', (chunk: Buffer) => (app.stderr += chunk.toString()));
     return app;
   }
@@ -63,8 +59,8 @@ export class ChildApp {
   async park(n: number): Promise<void> {
     for (let i = 0; i < n; i++) this.get('park').catch(() => undefined); // their connections die with the app
     const deadline = Date.now() + 15_000;
-    while ((this.stdout.match(/^waiting /gm) ?? []).length < n) {
-      if (Date.now() > deadline) throw new Error(`runs did not park: ${this.stdout}`);
+    while (this.messages.filter((m) => m.startsWith('waiting ')).length < n) {
+      if (Date.now() > deadline) throw new Error(`runs did not park: ${this.messages.join(', ')}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
