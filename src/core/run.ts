@@ -49,8 +49,8 @@ export class Run implements Span {
   /** Errors of failed steps, to tell a step failure that ended the run from the body's own error. */
   private failures?: { error: unknown; kind: StepSpec['kind'] }[];
   private finished = false;
-  /** Steps begun and not yet ended, so an ending from outside can close them first. */
-  private readonly openSteps = new Set<Step>();
+  /** Steps begun and not yet ended, so an ending from outside can close them first. Made with the first step. */
+  private openSteps?: Set<Step>;
   private controller?: AbortController;
   private timer?: NodeJS.Timeout;
 
@@ -101,7 +101,7 @@ export class Run implements Span {
   /** Writes one event; a failing sink is counted, never thrown into the app. */
   emit<N extends AgentEventName>(level: EventLevel, event: N, head: { span_id: string; parent_span_id?: string }, fields: EventFields<N>): void {
     try {
-      this.writer.write(level, buildEvent(event, { seq: ++this.seq, ...head }, fields));
+      this.writer.write(level, buildEvent(event, ++this.seq, head, fields));
     } catch (err) {
       this.engine.dropped(err);
     }
@@ -117,12 +117,12 @@ export class Run implements Span {
     if (spec.kind === 'tool') this.toolCalls += 1;
     else this.llmCalls += 1;
     const step = new Step(this, spec, this.steps, parentSpanId, args);
-    this.openSteps.add(step);
+    (this.openSteps ??= new Set()).add(step);
     return step;
   }
 
   stepEnded(step: Step): void {
-    this.openSteps.delete(step);
+    this.openSteps?.delete(step);
   }
 
   addUsage(usage: TokenUsage): void {
@@ -146,7 +146,7 @@ export class Run implements Span {
     const cause = reason === 'timeout' ? new AgentRunTimeoutError(this.agent, this.timeoutMs ?? 0) : new Error('process shutting down');
     this.controller?.abort(cause);
     // Every step gets its result before the run's end, not after it (or never, when the process is stopping).
-    for (const step of [...this.openSteps]) step.end({ type: 'cancelled' });
+    for (const step of [...(this.openSteps ?? [])]) step.end({ type: 'cancelled' });
     this.finish('error', undefined, reason);
   }
 

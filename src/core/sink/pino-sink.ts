@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { EventSink, RunBindings, RunWriter } from './event-sink';
-import { destinationOf, guardDestination, isUnwritable } from './destination-guard';
+import type { EventLevel, EventSink, RunBindings, RunWriter } from './event-sink';
+import { destinationOf, guardDestination, isUnwritable, type DestinationState } from './destination-guard';
 import { emittingEvent } from './emitting-event';
 
 /**
@@ -22,26 +22,33 @@ function flushDestinationSync(logger: Logger): void {
   }
 }
 
+/** A class rather than a closure: one is held by every run in flight, so its size counts. */
+class PinoRunWriter implements RunWriter {
+  constructor(
+    private readonly child: Logger,
+    private readonly destination: DestinationState,
+    private readonly onDrop: (err: unknown) => void,
+  ) {}
+
+  write(level: EventLevel, event: object): void {
+    if (isUnwritable(this.destination)) {
+      this.onDrop(new Error('log destination is closed'));
+      return;
+    }
+    emittingEvent.active = true;
+    try {
+      this.child[level](event);
+    } finally {
+      emittingEvent.active = false;
+    }
+  }
+}
+
 export function createPinoSink(getLogger: () => Logger, onDrop: (err: unknown) => void): EventSink {
   return {
     openRun(bindings: RunBindings): RunWriter {
       const root = getLogger();
-      const destination = guardDestination(root, onDrop);
-      const child = root.child(bindings);
-      return {
-        write(level, event) {
-          if (isUnwritable(destination)) {
-            onDrop(new Error('log destination is closed'));
-            return;
-          }
-          emittingEvent.active = true;
-          try {
-            child[level](event);
-          } finally {
-            emittingEvent.active = false;
-          }
-        },
-      };
+      return new PinoRunWriter(root.child(bindings), guardDestination(root, onDrop), onDrop);
     },
     flush(done) {
       // sonic-boom's flush(cb) calls back at once when minLength is 0 (the
