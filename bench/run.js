@@ -1,5 +1,6 @@
 'use strict';
 const crypto = require('node:crypto');
+const pino = require('pino');
 // `npm run bench`: what the library costs per tool call, per run and per byte
 // hashed, against baselines measured in the same process and the same run.
 // Ratios, not absolute times, are what carries from one machine to another.
@@ -102,6 +103,20 @@ async function main() {
 
   const memory = await heapPerRun(agent, 5_000);
   await app.close();
+
+  // Where the time goes: the same @AgentTool with pino silenced (levels off, nothing
+  // serialised or written) is the engine's own cost: context, ids, two hashes, events built.
+  const silent = await startAgentApp(pino({ level: 'silent' }));
+  const { tasks: engineOnly } = await rounds(() =>
+    withAgentRun('bench_holder', () =>
+      measure(Bench, [
+        ['bare async call', () => searchDocs(ARGS)],
+        ['@AgentTool, logger silenced (engine only)', () => silent.tools.searchDocs(ARGS)],
+      ]),
+    )(),
+  );
+  await silent.app.close();
+  perCall.set('@AgentTool, logger silenced (engine only)', engineOnly.get('@AgentTool, logger silenced (engine only)'));
   await provider.shutdown();
 
   const bare = µs(perCall.get('bare async call').latency.mean);
