@@ -67,8 +67,9 @@ export class Engine {
 
   /**
    * Counts an event the sink could not take (or a fault in our own code) and
-   * says so once per process, never on every event: a logging failure must
-   * not flood the very logs that are failing, nor reach the application.
+   * says so once per engine (once per app), never on every event: a logging
+   * failure must not flood the very logs that are failing, nor reach the
+   * application.
    */
   dropped(err: unknown): void {
     this.droppedEvents += 1;
