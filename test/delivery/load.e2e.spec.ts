@@ -13,7 +13,7 @@ import type { LogLine } from '../support/log-capture';
 const FULL = process.env.AGENT_LOAD === 'full';
 const PROFILE = FULL
   ? { connections: 200, amount: Number(process.env.AGENT_LOAD_REQUESTS ?? 30_000), warmup: 2_000, heapSlackBytes: 4 * 1024 * 1024 }
-  : { connections: 50, amount: 1_500, warmup: 500, heapSlackBytes: 2 * 1024 * 1024 };
+  : { connections: 50, amount: 1_500, warmup: 1_000, heapSlackBytes: 2 * 1024 * 1024 };
 
 const ask = (question: string) => ({
   method: 'POST' as const,
