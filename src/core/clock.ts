@@ -15,11 +15,21 @@ export function elapsedMs(since: number, until: number = monotonicNow()): number
 // Every event carries an ISO timestamp, and `Date#toISOString` is one of the
 // dearer calls on the hot path: format the date and time to the second once,
 // and only the milliseconds per event.
+// The events of one step mostly share their millisecond: keep the last string too.
 let secondStart = Number.NaN;
 let secondPrefix = '';
+let lastNow = Number.NaN;
+let lastIso = '';
 
 /** The wall clock as ISO 8601 UTC with milliseconds, as `new Date().toISOString()` gives it. */
 export function isoNow(now: number = Date.now()): string {
+  if (now === lastNow) return lastIso;
+  lastNow = now;
+  lastIso = format(now);
+  return lastIso;
+}
+
+function format(now: number): string {
   const ms = now - secondStart;
   if (ms >= 0 && ms < 1000) return `${secondPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
   const iso = new Date(now).toISOString();
