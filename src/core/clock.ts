@@ -13,9 +13,9 @@ export function elapsedMs(since: number, until: number = monotonicNow()): number
 }
 
 // Every event carries an ISO timestamp, and `Date#toISOString` is one of the
-// dearer calls on the hot path: format the date and time to the second once,
-// and only the milliseconds per event.
-// The events of one step mostly share their millisecond: keep the last string too.
+// dearer calls on the hot path: format the date and time once per second, the
+// milliseconds per event, and reuse the whole string within a millisecond (the
+// events a step writes when it starts share theirs).
 let secondStart = Number.NaN;
 let secondPrefix = '';
 let lastNow = Number.NaN;

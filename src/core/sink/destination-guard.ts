@@ -39,20 +39,19 @@ export function destinationOf(logger: Logger): Destination | undefined {
 export function guardDestination(logger: Logger, onError: (err: unknown) => void): DestinationState {
   const stream = destinationOf(logger);
   if (!stream) return UNKNOWN;
-  let state = states.get(stream);
-  if (state) return state;
-  const created: DestinationState = { stream, broken: false };
-  state = created;
-  states.set(stream, created);
+  const known = states.get(stream);
+  if (known) return known;
+  const state: DestinationState = { stream, broken: false };
+  states.set(stream, state);
   try {
     stream.on?.('error', (err) => {
-      created.broken = true;
+      state.broken = true;
       onError(err);
     });
   } catch {
     // a stream that refuses listeners is used as it is
   }
-  return created;
+  return state;
 }
 
 /**

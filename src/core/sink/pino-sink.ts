@@ -3,15 +3,6 @@ import type { EventLevel, EventSink, RunBindings, RunWriter } from './event-sink
 import { destinationOf, guardDestination, isUnwritable, type DestinationState } from './destination-guard';
 import { emittingEvent } from './emitting-event';
 
-/**
- * Events go through a child of the application's root pino logger: the run's
- * fixed fields are serialised once into the child's bindings instead of on
- * every line, and the child is made from the root, never from a request-bound
- * logger, so no request headers or cookies ride along by accident.
- *
- * `onDrop` hears of every event that could not be written: the destination
- * failed (asynchronously, through its 'error' event) or is known to be gone.
- */
 function flushDestinationSync(logger: Logger): void {
   const destination = destinationOf(logger);
   if (!destination?.flushSync || destination.destroyed) return;
@@ -44,6 +35,15 @@ class PinoRunWriter implements RunWriter {
   }
 }
 
+/**
+ * Events go through a child of the application's root pino logger: the run's
+ * fixed fields are serialised once into the child's bindings instead of on
+ * every line, and the child is made from the root, never from a request-bound
+ * logger, so no request headers or cookies ride along by accident.
+ *
+ * `onDrop` hears of every event that could not be written: the destination
+ * failed (asynchronously, through its 'error' event) or is known to be gone.
+ */
 export function createPinoSink(getLogger: () => Logger, onDrop: (err: unknown) => void): EventSink {
   return {
     openRun(bindings: RunBindings): RunWriter {
