@@ -73,15 +73,17 @@ export class Engine {
 
   /**
    * Counts an event the sink could not take (or a fault in our own code) and
-   * says so once per process, never on every event: a logging failure must
-   * not flood the very logs that are failing, nor reach the application.
+   * says so once per engine (once per app), never on every event: a logging
+   * failure must not flood the very logs that are failing, nor reach the
+   * application.
    */
   dropped(err: unknown): void {
     this.droppedEvents += 1;
     if (this.reportedDrop) return;
     this.reportedDrop = true;
     try {
-      const reason = err instanceof Error ? err.name : typeof err;
+      const code = (err as { code?: unknown } | null)?.code;
+      const reason = typeof code === 'string' ? code : err instanceof Error ? err.name : typeof err;
       process.emitWarning(`nestjs-agent-logging: an event could not be written (${reason}); further failures are only counted`, {
         code: 'AGENT_LOGGING_DROPPED',
       });
@@ -95,14 +97,41 @@ export class Engine {
     for (const run of [...this.inFlight]) run.forceEnd(reason);
   }
 
+  /**
+   * Last chance when the process exits without a graceful shutdown (an
+   * uncaught exception, an unhandled rejection, `process.exit()`): runs in
+   * flight get their run_finished and the destination is flushed, synchronously
+   * since no event loop is left. A listener on 'exit' observes the ending
+   * without changing it, unlike one on 'uncaughtException', which would keep
+   * a crashed process alive. Prepended, so it runs before pino's own exit-time
+   * flush of the same destination.
+   */
+  private readonly onExit = (): void => {
+    try {
+      this.endAll('shutdown');
+      this.sink.flushSync?.();
+    } catch {
+      // exiting anyway
+    }
+  };
+
   /** Makes this the process's engine. */
   install(): void {
+    const previous = registry.engine as Engine | undefined;
+    if (previous && previous !== this) previous.detachFromProcess();
     registry.engine = this;
+    process.removeListener('exit', this.onExit);
+    process.prependListener('exit', this.onExit);
   }
 
   /** Removes this engine if it is still the installed one; decorated code then calls straight through. */
   uninstall(): void {
+    this.detachFromProcess();
     if (registry.engine === this) registry.engine = undefined;
+  }
+
+  private detachFromProcess(): void {
+    process.removeListener('exit', this.onExit);
   }
 }
 

@@ -16,11 +16,13 @@ function randomBytes(n: number): Buffer {
   return slice;
 }
 
-function nonZeroHex(bytes: number): string {
+const ZEROS: Record<number, string> = { 8: '0'.repeat(16), 16: '0'.repeat(32) };
+
+function nonZeroHex(bytes: 8 | 16): string {
   // W3C forbids the all-zero trace and span ids.
   for (;;) {
     const hex = randomBytes(bytes).toString('hex');
-    if (!/^0+$/.test(hex)) return hex;
+    if (hex !== ZEROS[bytes]) return hex;
   }
 }
 

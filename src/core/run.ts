@@ -51,8 +51,8 @@ export class Run implements Span {
   private finished = false;
   /** Set once run_finished is written: nothing of this run is written after it. */
   private closed = false;
-  /** Steps begun and not yet ended, closed as `cancelled` if the run ends first. */
-  private readonly openSteps = new Set<Step>();
+  /** Steps begun and not yet ended, closed as `cancelled` if the run ends first. Made with the first step. */
+  private openSteps?: Set<Step>;
   private controller?: AbortController;
   private abortReason?: unknown;
   /** The run this one was started inside: its signal's abort reaches this run's signal. */
@@ -132,7 +132,7 @@ export class Run implements Span {
   emit<N extends AgentEventName>(level: EventLevel, event: N, head: { span_id: string; parent_span_id?: string }, fields: EventFields<N>): void {
     if (this.closed) return;
     try {
-      this.writer.write(level, buildEvent(event, { seq: ++this.seq, ...head }, fields));
+      this.writer.write(level, buildEvent(event, ++this.seq, head, fields));
     } catch (err) {
       this.engine.dropped(err);
     }
@@ -148,12 +148,12 @@ export class Run implements Span {
     if (spec.kind === 'tool') this.toolCalls += 1;
     else this.llmCalls += 1;
     const step = new Step(this, spec, this.steps, parentSpanId, args);
-    this.openSteps.add(step);
+    (this.openSteps ??= new Set()).add(step);
     return step;
   }
 
   stepEnded(step: Step): void {
-    this.openSteps.delete(step);
+    this.openSteps?.delete(step);
   }
 
   addUsage(usage: TokenUsage): void {
@@ -221,7 +221,7 @@ export class Run implements Span {
     // Steps still open (a tool awaited past the timeout, a call the body did
     // not wait for) end with the run, so run_finished stays the last event and
     // its totals count every step.
-    for (const step of this.openSteps) step.end({ type: 'cancelled' });
+    if (this.openSteps) for (const step of this.openSteps) step.end({ type: 'cancelled' });
     try {
       const described = status === 'error' && error !== undefined ? describeError(error, this.engine.scrub) : undefined;
       this.emit(status === 'error' ? 'error' : 'info', 'run_finished', { span_id: this.spanId, parent_span_id: this.parentSpanId }, {

@@ -12,8 +12,9 @@ const AGENT_LOGGING_ENGINE = Symbol('AGENT_LOGGING_ENGINE');
 /** Validates the options (failing the boot on a bad one) and installs the process's engine. */
 function createEngine(raw: AgentLoggingModuleOptions): Engine {
   const options = validateOptions(raw);
-  const engine = new Engine({
-    sink: createPinoSink(eventLoggerResolver(options)),
+  const engine: Engine = new Engine({
+    // A destination failing later (its 'error' event) is counted like a write that threw.
+    sink: createPinoSink(eventLoggerResolver(options), (err) => engine.dropped(err)),
     maxSteps: options.maxSteps,
     timeoutMs: options.timeoutMs,
     hashSecret: options.hashSecret,
@@ -56,17 +57,27 @@ export class AgentLoggingModule extends ConfigurableModuleClass implements Befor
   /** Runs still in flight get their run_finished (`shutdown`), then the logger is flushed. */
   async beforeApplicationShutdown(): Promise<void> {
     this.engine.endAll('shutdown');
-    await new Promise<void>((resolve) => {
-      try {
-        if (this.engine.sink.flush) this.engine.sink.flush(() => resolve());
-        else resolve();
-      } catch {
-        resolve();
-      }
-    });
+    await flushSink(this.engine);
   }
 
-  onApplicationShutdown(): void {
+  /**
+   * Flushed once more at the very end: lines the application wrote during
+   * shutdown (its requests failing as their runs were ended) reach the log
+   * too, before Nest re-raises the signal and the process dies unflushed.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await flushSink(this.engine);
     this.engine.uninstall();
   }
+}
+
+function flushSink(engine: Engine): Promise<void> {
+  return new Promise<void>((resolve) => {
+    try {
+      if (engine.sink.flush) engine.sink.flush(() => resolve());
+      else resolve();
+    } catch {
+      resolve();
+    }
+  });
 }

@@ -11,7 +11,7 @@ import { LogCapture, type LogLine } from './log-capture';
 export function installEngine(config: Omit<EngineConfig, 'sink'> = {}) {
   const capture = new LogCapture();
   const logger = pino({ level: 'info' }, capture);
-  const engine = new Engine({ ...config, sink: createPinoSink(() => logger) });
+  const engine: Engine = new Engine({ ...config, sink: createPinoSink(() => logger, (err) => engine.dropped(err)) });
   engine.install();
   return { capture, engine, uninstall: () => engine.uninstall() };
 }

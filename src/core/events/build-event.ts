@@ -7,22 +7,22 @@ type Bound = 'run_id' | 'trace_id' | 'agent' | 'schema';
 /** An event as the engine builds it: the run's fixed fields are bound by the sink, once per run. */
 export type UnboundEvent<N extends AgentEventName> = Omit<EventOf<N>, Bound>;
 
-/** The per-event head: ordering and the span the event belongs to. */
-export interface EventHead {
-  seq: number;
+/** The span an event belongs to. */
+export interface EventSpan {
   span_id: string;
   parent_span_id?: string;
 }
 
 /** What the caller supplies beyond the head. Optional fields may be passed as undefined. */
-export type EventFields<N extends AgentEventName> = Omit<UnboundEvent<N>, 'event' | 'timestamp' | keyof EventHead>;
+export type EventFields<N extends AgentEventName> = Omit<UnboundEvent<N>, 'event' | 'timestamp' | 'seq' | keyof EventSpan>;
 
 /**
  * Builds one event in schema order, leaving out fields that are undefined
- * rather than writing them as null, so lines stay small and stable.
+ * rather than writing them as null, so lines stay small and stable. One
+ * object per event: this runs three times per tool call.
  */
-export function buildEvent<N extends AgentEventName>(event: N, head: EventHead, fields: EventFields<N>): UnboundEvent<N> {
-  const out: Record<string, unknown> = { event, timestamp: isoNow(), seq: head.seq, span_id: head.span_id };
+export function buildEvent<N extends AgentEventName>(event: N, seq: number, head: EventSpan, fields: EventFields<N>): UnboundEvent<N> {
+  const out: Record<string, unknown> = { event, timestamp: isoNow(), seq, span_id: head.span_id };
   if (head.parent_span_id !== undefined) out.parent_span_id = head.parent_span_id;
   for (const key in fields) {
     const value = (fields as Record<string, unknown>)[key];

@@ -21,4 +21,6 @@ export interface EventSink {
   openRun(bindings: RunBindings): RunWriter;
   /** Flushes buffered lines; called at shutdown and on a crash. */
   flush?(done: (err?: unknown) => void): void;
+  /** Writes buffered lines before returning; called when the process exits (no event loop left). */
+  flushSync?(): void;
 }
