@@ -115,24 +115,47 @@ export class Engine {
     }
   };
 
-  /** Makes this the process's engine. */
+  /**
+   * Makes this the process's engine. An engine installed earlier (another
+   * application in the same process, as in a test file) steps aside until
+   * this one is uninstalled, then takes over again.
+   */
   install(): void {
-    const previous = registry.engine as Engine | undefined;
-    if (previous && previous !== this) previous.detachFromProcess();
+    const earlier = registry.earlier as Engine[];
+    const current = registry.engine as Engine | undefined;
+    removeFrom(earlier, this);
+    if (current && current !== this) {
+      current.detachFromProcess();
+      earlier.push(current);
+    }
     registry.engine = this;
-    process.removeListener('exit', this.onExit);
-    process.prependListener('exit', this.onExit);
+    this.attachToProcess();
   }
 
-  /** Removes this engine if it is still the installed one; decorated code then calls straight through. */
+  /** Removes this engine; the one installed before it, if still open, is the process's engine again. */
   uninstall(): void {
     this.detachFromProcess();
-    if (registry.engine === this) registry.engine = undefined;
+    const earlier = registry.earlier as Engine[];
+    removeFrom(earlier, this);
+    if (registry.engine !== this) return;
+    const previous = earlier.pop();
+    registry.engine = previous;
+    previous?.attachToProcess();
+  }
+
+  private attachToProcess(): void {
+    process.removeListener('exit', this.onExit);
+    process.prependListener('exit', this.onExit);
   }
 
   private detachFromProcess(): void {
     process.removeListener('exit', this.onExit);
   }
+}
+
+function removeFrom(list: Engine[], engine: Engine): void {
+  const at = list.indexOf(engine);
+  if (at !== -1) list.splice(at, 1);
 }
 
 /** The installed engine, if any. */

@@ -16,7 +16,10 @@ const VERSION = 1;
 interface Registry<Frame, Engine> {
   version: number;
   storage: AsyncLocalStorage<Frame>;
+  /** The installed engine: the one of the application started last and still open. */
   engine: Engine | undefined;
+  /** Engines of applications started earlier and still open, restored in turn as later ones close. */
+  earlier: Engine[];
   flags: { active: boolean };
 }
 
@@ -37,6 +40,7 @@ function ensureRegistry(): Registry<unknown, unknown> {
     version: VERSION,
     storage: new AsyncLocalStorage(),
     engine: undefined,
+    earlier: [],
     flags: { active: false },
   };
   Object.defineProperty(g, KEY, { value: created, enumerable: false, configurable: false, writable: false });
