@@ -9,53 +9,47 @@ import { isObservable, observeObservable } from './observable';
  * Promise settles, when an Observable or async iterator finishes. Thenables are
  * told apart by duck typing, never by the function being `async`.
  *
- * A native Promise is returned as is (same identity): the span observes it on
- * a side branch registered first, so run_finished is written before the
- * caller's own continuation runs. Other thenables are adopted once into a
- * Promise, since calling `then` twice on a lazy thenable (a query builder)
- * would run it twice.
+ * A Promise (or another thenable, adopted once: calling `then` twice on a lazy
+ * thenable would run it twice) comes back as the Promise of the same outcome,
+ * with the span's end chained first, so run_finished is written before the
+ * caller's own continuation runs. Chaining rather than observing on a side
+ * branch keeps Node's crash semantics: a rejection nobody handles still raises
+ * `unhandledRejection`, with the same error. The value it resolves to is
+ * settled in turn, so a Promise of a stream (an SDK's
+ * `await client.create({ stream: true })`) keeps the span open until the
+ * stream itself ends.
  */
 export function settle(result: unknown, span: Span, frame: Frame): unknown {
   if (result === null || (typeof result !== 'object' && typeof result !== 'function')) {
     span.end({ type: 'ok', value: result });
     return result;
   }
-  if (result instanceof Promise) {
-    Promise.prototype.then.call(
-      result,
-      (value: unknown) => span.end({ type: 'ok', value }),
-      (error: unknown) => span.end({ type: 'error', error }),
-    );
-    return result;
-  }
-  let shape: 'observable' | 'thenable' | 'iterator' | 'iterable' | 'plain';
+  let shape: 'promise' | 'observable' | 'iterator' | 'iterable' | 'plain';
   try {
-    shape = isObservable(result)
-      ? 'observable'
-      : typeof (result as { then?: unknown }).then === 'function'
-        ? 'thenable'
-        : isAsyncIterator(result)
-          ? 'iterator'
-          : isAsyncIterable(result)
-            ? 'iterable'
-            : 'plain';
+    shape =
+      result instanceof Promise || typeof (result as { then?: unknown }).then === 'function'
+        ? 'promise'
+        : isObservable(result)
+          ? 'observable'
+          : isAsyncIterator(result)
+            ? 'iterator'
+            : isAsyncIterable(result)
+              ? 'iterable'
+              : 'plain';
   } catch {
     shape = 'plain'; // a Proxy whose traps throw: treat it as the value it claims to be
   }
   switch (shape) {
-    case 'observable':
-      return observeObservable(result as never, span, frame);
-    case 'thenable':
-      return Promise.resolve(result).then(
-        (value) => {
-          span.end({ type: 'ok', value });
-          return value;
-        },
+    case 'promise':
+      return Promise.resolve(result as PromiseLike<unknown>).then(
+        (value) => settle(value, span, frame),
         (error: unknown) => {
           span.end({ type: 'error', error });
           throw error;
         },
       );
+    case 'observable':
+      return observeObservable(result as never, span, frame);
     case 'iterator':
       return wrapAsyncIterator(result as never, span, frame);
     case 'iterable':
