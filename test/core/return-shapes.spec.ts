@@ -114,9 +114,12 @@ function subscribeAll(s: Shapes, value: unknown, opts: { unsubscribeAfter?: numb
     const sub = (value as Observable<number>).subscribe({
       next: (v) => {
         seen.push(v);
-        if (opts.unsubscribeAfter !== undefined && seen.length >= opts.unsubscribeAfter) {
-          sub.unsubscribe();
-          resolve({ value: seen });
+        if (opts.unsubscribeAfter !== undefined && seen.length === opts.unsubscribeAfter) {
+          // From outside the delivery, as a client going away does (inside it, take(n) style, is an `ok` end).
+          setImmediate(() => {
+            sub.unsubscribe();
+            resolve({ value: seen });
+          });
         }
       },
       error: (error: unknown) => resolve({ error }),

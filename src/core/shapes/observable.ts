@@ -12,17 +12,29 @@ export { isObservable };
  * belongs to the run. Values are forwarded inside the frame too, for
  * downstream operators of a hot source.
  *
+ * A consumer that unsubscribes while a value is being delivered to it
+ * (`firstValueFrom`, `take(1)`, `first()`: the usual way to read a one-value
+ * Observable such as `HttpService.get()`) took what it asked for: the span
+ * ends `ok`. Only an unsubscription from outside (a client disconnecting) is
+ * `cancelled`.
+ *
  * A later subscription (a retry, a second subscriber) does the work again in
  * the run's context; once the run has finished it writes nothing more.
  */
 export function observeObservable<T>(source: Observable<T>, span: Span, frame: Frame): Observable<T> {
   return new Observable<T>((subscriber) => {
     let settled = false;
+    let delivering = false;
     const subscription = runInFrame(frame, () =>
       source.subscribe({
         next: (value) => {
           span.observe?.(value);
-          runInFrame(frame, () => subscriber.next(value));
+          delivering = true;
+          try {
+            runInFrame(frame, () => subscriber.next(value));
+          } finally {
+            delivering = false;
+          }
         },
         error: (error: unknown) => {
           settled = true;
@@ -39,7 +51,7 @@ export function observeObservable<T>(source: Observable<T>, span: Span, frame: F
     return () => {
       // The source's teardown (finalize, a model client's abort) runs inside the run too.
       runInFrame(frame, () => subscription.unsubscribe());
-      if (!settled) span.end({ type: 'cancelled' });
+      if (!settled) span.end(delivering ? { type: 'ok', value: undefined } : { type: 'cancelled' });
     };
   });
 }
