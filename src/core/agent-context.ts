@@ -76,7 +76,8 @@ export function droppedEventCount(): number {
 
 type Fn = (...args: never[]) => unknown;
 
-const nameOf = (fn: Fn, fallback: string) => (fn.name && /^[A-Za-z0-9_]/.test(fn.name) ? fn.name : fallback);
+// Cleaned up by the spec builders (`bound answer` becomes `bound_answer`).
+const nameOf = (fn: Fn, fallback: string) => fn.name || fallback;
 
 /**
  * Wraps a function as an agent run: the same events as `@AgentRun`.

@@ -64,6 +64,31 @@ export function assertPositiveInt(where: string, value: unknown): asserts value 
   }
 }
 
+/**
+ * A default name (`ClassName.method`) made fit to log: it comes from code the
+ * user did not choose to name (a `$` from a minifier, a symbol key, an
+ * anonymous class), so it is cleaned up rather than refused. Names the user
+ * gives are checked strictly instead.
+ */
+export function defaultNameOf(raw: string): string {
+  const cleaned = raw.replace(/[^A-Za-z0-9_.:\-/@+]/g, '_').replace(/^[^A-Za-z0-9_]/, '_').slice(0, 128);
+  return cleaned || 'anonymous';
+}
+
+/**
+ * setTimeout's longest delay. Node turns a longer one into 1 ms, which would
+ * time every run out at once: a configuration error, so it is refused here.
+ */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** Throws a configuration error unless `value` is undefined or a usable timeout in ms. */
+export function assertTimeoutMs(where: string, value: unknown): asserts value is number | undefined {
+  assertPositiveInt(where, value);
+  if (value !== undefined && value > MAX_TIMEOUT_MS) {
+    throw new AgentLoggingConfigError(`${where} must be at most ${MAX_TIMEOUT_MS} ms (setTimeout's limit), got ${value}`);
+  }
+}
+
 function options<T extends object>(kind: string, value: string | T | undefined, allowed: readonly string[]): T & { name?: string } {
   if (value === undefined) return {} as T;
   if (typeof value === 'string') return { name: value } as T & { name?: string };
@@ -80,16 +105,16 @@ function options<T extends object>(kind: string, value: string | T | undefined, 
 
 export function runSpec(value: string | AgentRunOptions | undefined, defaultName: string): RunSpec {
   const o = options<AgentRunOptions>('AgentRun', value, ['name', 'maxSteps', 'timeoutMs']);
-  const agent = o.name ?? defaultName;
+  const agent = o.name ?? defaultNameOf(defaultName);
   assertValidName('agent', agent);
   assertPositiveInt(`@AgentRun("${agent}") maxSteps`, o.maxSteps);
-  assertPositiveInt(`@AgentRun("${agent}") timeoutMs`, o.timeoutMs);
+  assertTimeoutMs(`@AgentRun("${agent}") timeoutMs`, o.timeoutMs);
   return { kind: 'run', agent, maxSteps: o.maxSteps, timeoutMs: o.timeoutMs };
 }
 
 export function toolSpec(value: string | AgentToolOptions | undefined, defaultName: string): ToolSpec {
   const o = options<AgentToolOptions>('AgentTool', value, ['name']);
-  const tool = o.name ?? defaultName;
+  const tool = o.name ?? defaultNameOf(defaultName);
   assertValidName('tool', tool);
   return { kind: 'tool', tool };
 }
@@ -97,11 +122,10 @@ export function toolSpec(value: string | AgentToolOptions | undefined, defaultNa
 export function llmSpec(value: string | AgentLlmOptions | undefined, defaultName: string): LlmSpec {
   const o = typeof value === 'string' ? { model: value } : options<AgentLlmOptions>('AgentLlm', value, ['model', 'tokenUsage']);
   if (o.model !== undefined) assertValidName('model', o.model);
-  assertValidName('model', defaultName);
   if (o.tokenUsage !== undefined && typeof o.tokenUsage !== 'function') {
     throw new AgentLoggingConfigError(`@AgentLlm tokenUsage must be a function, got ${typeof o.tokenUsage}`);
   }
-  return { kind: 'llm', model: o.model, fallbackModel: defaultName, tokenUsage: o.tokenUsage };
+  return { kind: 'llm', model: o.model, fallbackModel: defaultNameOf(defaultName), tokenUsage: o.tokenUsage };
 }
 
 /** Whether a model name found in a result is safe to log as is. */

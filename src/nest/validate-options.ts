@@ -1,11 +1,13 @@
 import { createCapturer } from '../core/capture/capture';
 import { AgentLoggingConfigError } from '../core/errors';
 import { assertValidScrubPatterns } from '../core/redaction/scrubber';
+import { MAX_TIMEOUT_MS } from '../core/specs';
 import type { AgentLoggingModuleExtras, AgentLoggingModuleOptions } from './agent-logging.options';
 
 type Check = (value: unknown) => string | undefined;
 
 const positiveInt: Check = (v) => (Number.isSafeInteger(v) && (v as number) > 0 ? undefined : 'a positive integer');
+const timeout: Check = (v) => (positiveInt(v) === undefined && (v as number) <= MAX_TIMEOUT_MS ? undefined : `a positive integer up to ${MAX_TIMEOUT_MS} (setTimeout's limit)`);
 const fn: Check = (v) => (typeof v === 'function' ? undefined : 'a function');
 const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
 const headerName: Check = (v) => (typeof v === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(v) ? undefined : 'an HTTP header name');
@@ -46,7 +48,7 @@ const stringArray: Check = (v) => (Array.isArray(v) && v.every((x) => typeof x =
 
 const CHECKS: Record<keyof AgentLoggingModuleOptions, Check> = {
   maxSteps: positiveInt,
-  timeoutMs: positiveInt,
+  timeoutMs: timeout,
   logger: pinoLogger,
   requestIdHeader: headerName,
   userId: fn,

@@ -224,6 +224,39 @@ describe('behaviour preservation', () => {
         });
       expect(bad(AgentTool('has spaces'))).toBeInstanceOf(AgentLoggingConfigError);
       expect(bad(AgentRun({ name: 'ok', maxSteps: 0 }))).toBeInstanceOf(AgentLoggingConfigError);
+      expect(bad(AgentRun({ name: 'ok', timeoutMs: 2 ** 31 }))).toBeInstanceOf(AgentLoggingConfigError);
+      expect((bad(AgentRun({ name: 'ok', timeoutMs: 2 ** 31 })) as Error).message).toMatch(/at most 2147483647 ms/);
+    });
+
+    it('but never a default name the user did not choose: it is cleaned up', async () => {
+      const harness = installEngine();
+      try {
+        const sym = Symbol('complete');
+        // A minifier's `$`, a symbol key, a bound function: all fine, with or without an explicit model.
+        class $Minified {
+          @AgentLlm('gpt-4o')
+          $complete() {
+            return { ok: 1 };
+          }
+          @AgentTool()
+          [sym]() {
+            return 2;
+          }
+          @AgentRun()
+          run() {
+            this.$complete();
+            return this[sym]();
+          }
+        }
+        expect(new $Minified().run()).toBe(2);
+        await tick();
+        const events = harness.capture.events;
+        expect(events[0].agent).toBe('_Minified.run');
+        expect(events.find((e) => e.event === 'llm_result')!.model).toBe('gpt-4o');
+        expect(events.find((e) => e.event === 'tool_call')!.tool).toBe('_Minified.Symbol_complete_');
+      } finally {
+        harness.uninstall();
+      }
     });
   });
 });

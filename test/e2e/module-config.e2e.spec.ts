@@ -100,7 +100,8 @@ describe('module configuration', () => {
   it.each([
     [{ maxSteps: -1 }, /option "maxSteps" must be a positive integer, got -1/],
     [{ maxSteps: 1.5 }, /"maxSteps"/],
-    [{ timeoutMs: '100' }, /option "timeoutMs" must be a positive integer, got "100"/],
+    [{ timeoutMs: '100' }, /option "timeoutMs" must be a positive integer up to 2147483647 \(setTimeout's limit\), got "100"/],
+    [{ timeoutMs: 2 ** 31 }, /option "timeoutMs" must be a positive integer up to 2147483647/],
     [{ errorMessages: 'loud' }, /option "errorMessages" must be one of "scrubbed", "raw", "omit"/],
     [{ hashSecret: 'short' }, /option "hashSecret" must be a string or Buffer of at least 16 bytes/],
     [{ logger: console }, /option "logger" must be a pino logger/],
