@@ -168,14 +168,15 @@ export class Run implements Span {
 
   end(outcome: Outcome): void {
     if (this.finished) return;
-    if (outcome.type === 'cancelled') this.abort(new Error('agent run cancelled'));
+    if (outcome.type === 'cancelled') this.abort(new DOMException('agent run cancelled', 'AbortError'));
     this.finish(outcome.type, outcome.type === 'error' ? outcome.error : undefined, this.reasonFor(outcome));
   }
 
   /** Ends the run from outside its body: its timeout elapsed, or the process is stopping. */
   forceEnd(reason: ForcedEnd): void {
     if (this.finished) return;
-    const cause = reason === 'timeout' ? new AgentRunTimeoutError(this.agent, this.timeoutMs ?? 0) : new Error('process shutting down');
+    // A cancellation is an AbortError, as fetch and the model SDKs expect of an abort they should not retry.
+    const cause = reason === 'timeout' ? new AgentRunTimeoutError(this.agent, this.timeoutMs ?? 0) : new DOMException('process shutting down', 'AbortError');
     this.abort(cause);
     this.finish('error', undefined, reason);
   }

@@ -300,6 +300,7 @@ describe('stop reasons', () => {
       expect(agent.signalSeen!.aborted).toBe(false);
       sub.unsubscribe();
       expect(agent.signalSeen!.aborted).toBe(true);
+      expect(agent.signalSeen!.reason).toMatchObject({ name: 'AbortError' });
       expect(await finished()).toMatchObject({ status: 'cancelled', stop_reason: 'cancelled', level: 30 });
     });
 

@@ -103,6 +103,8 @@ describe('how runs end, through the real module', () => {
     await app.close();
     // The tool's signal was aborted by the shutdown, so the body fails on its own afterwards.
     await expect(pending).rejects.toThrow('process shutting down');
+    // An AbortError, as fetch and the model SDKs expect of an abort they should not retry.
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
     const run = lastRun();
     expect(expectWellFormedRun(run)).toMatchObject({ status: 'error', stop_reason: 'shutdown', total_steps: 1 });
     expect(run.find((e) => e.event === 'tool_result')).toMatchObject({ status: 'cancelled' });
