@@ -53,7 +53,8 @@ async function main() {
   const port = await freePort();
   const app = spawn(process.execPath, [path.join(root, 'sample-app', 'dist', 'main.js')], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), AGENT_LOG_FILE: logFile },
+    // A demo key: in production it comes from a secret store, and keys every hash (README, Keyed hashing).
+    env: { AGENT_LOG_HASH_SECRET: 'demo-only-hash-secret-0123456789', ...process.env, PORT: String(port), AGENT_LOG_FILE: logFile },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const url = await waitForListening(app);

@@ -16,7 +16,13 @@ const destination = process.env.AGENT_LOG_FILE
 
 @Module({
   imports: [
-    LoggerModule.forRoot({ pinoHttp: [{ level: 'info', mixin: agentLogMixin }, destination] }),
+    LoggerModule.forRoot({
+      pinoHttp: [
+        // pino-http's own request lines carry the headers: keep credentials out of them (events never have them).
+        { level: 'info', mixin: agentLogMixin, redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'] },
+        destination,
+      ],
+    }),
     AgentLoggingModule.forRoot({
       maxSteps: 6,
       timeoutMs: 30_000,

@@ -26,7 +26,23 @@ function createEngine(raw: AgentLoggingModuleOptions): Engine {
   });
   // Installed as soon as it exists, so runs started during bootstrap are logged too.
   engine.install();
+  if (options.hashSecret === undefined && process.env.NODE_ENV === 'production') warnUnkeyedHashes();
   return engine;
+}
+
+let warnedUnkeyed = false;
+
+/**
+ * A plain SHA-256 of an email or an order number is reversed by hashing
+ * guesses: in production, say so once, without failing a boot that may be
+ * deliberate (hashes of free text are safe enough unkeyed).
+ */
+function warnUnkeyedHashes(): void {
+  if (warnedUnkeyed) return;
+  warnedUnkeyed = true;
+  process.emitWarning('nestjs-agent-logging: no hashSecret in production; hashes of low-entropy values (emails, order numbers) can be reversed by guessing. Set hashSecret (README: Keyed hashing).', {
+    code: 'AGENT_LOGGING_UNKEYED_HASHES',
+  });
 }
 
 /**
