@@ -1,6 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { RequestScope } from '../core/run-context';
-import { createHasher } from '../core/hashing/hasher';
+import { userPseudonymizer } from '../core/hashing/user-pseudonym';
 import { parseTraceParent } from '../core/traceparent';
 import type { AgentLoggingModuleOptions } from './agent-logging.options';
 
@@ -61,13 +61,6 @@ function transportOf(ctx: ExecutionContext): { headers: Headers; subject: unknow
 
 const defaultUserId = (subject: unknown): unknown => (isObj(subject) && isObj(subject.user) ? subject.user.id : undefined);
 
-/** A user id as written: itself, or its keyed hash for deployments that must not store it. */
-function pseudonymizer(options: AgentLoggingModuleOptions): (userId: string) => string {
-  if (!options.pseudonymizeUserId || options.hashSecret === undefined) return (id) => id;
-  const hmac = createHasher({ secret: options.hashSecret });
-  return (id) => hmac(id).hash.slice(0, 32);
-}
-
 /**
  * Reads request_id, user_id and an inbound W3C traceparent from whatever
  * transport the handler serves. Never throws: a malformed, oversized or
@@ -76,7 +69,7 @@ function pseudonymizer(options: AgentLoggingModuleOptions): (userId: string) => 
 export function createRequestScopeReader(options: AgentLoggingModuleOptions): (ctx: ExecutionContext) => RequestScope {
   const requestIdHeader = (options.requestIdHeader ?? 'x-request-id').toLowerCase();
   const userIdOf = options.userId ?? defaultUserId;
-  const pseudonymize = pseudonymizer(options);
+  const pseudonymize = userPseudonymizer({ pseudonymize: options.pseudonymizeUserId, secret: options.hashSecret });
   return (ctx) => {
     const scope: RequestScope = {};
     try {

@@ -1,4 +1,5 @@
-import { ChildApp, runsOf, type Destination } from './support/child-app';
+import { runsIn } from '../support/engine-harness';
+import { ChildApp, type Destination } from './support/child-app';
 import type { LogLine } from '../support/log-capture';
 
 // Real child processes (the fixture app on the built package) writing to a
@@ -10,7 +11,7 @@ const EVENTS_PER_RUN = 8; // run_started, 2 × (agent_step, tool_call, tool_resu
 
 /** Every run has one run_started, one run_finished last, and a result for every step begun. */
 function assertComplete(events: LogLine[]): Map<string, LogLine[]> {
-  const runs = runsOf(events);
+  const runs = runsIn(events);
   for (const [, list] of runs) {
     expect(list.map((e) => e.seq)).toEqual(list.map((_, i) => i + 1)); // nothing missing in the middle
     expect(list.filter((e) => e.event === 'run_started')).toHaveLength(1);

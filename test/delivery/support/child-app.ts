@@ -83,15 +83,3 @@ export class ChildApp {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
-
-/** Every run's events, grouped by run_id, in `seq` order. */
-export function runsOf(events: LogLine[]): Map<string, LogLine[]> {
-  const runs = new Map<string, LogLine[]>();
-  for (const e of events) {
-    const list = runs.get(e.run_id as string) ?? [];
-    list.push(e);
-    runs.set(e.run_id as string, list);
-  }
-  for (const list of runs.values()) list.sort((a, b) => (a.seq as number) - (b.seq as number));
-  return runs;
-}
