@@ -1,9 +1,10 @@
+import { throwError } from 'rxjs';
 import { installedEngine, type Engine } from './engine';
 import { MaxStepsExceededError } from './errors';
 import { Run } from './run';
 import { currentFrame, runInFrame, type Frame } from './run-context';
 import { settle } from './shapes/settle';
-import type { Spec } from './specs';
+import type { DeclaredReturn, Spec } from './specs';
 import type { Step } from './step';
 
 /**
@@ -24,7 +25,7 @@ export function instrument(spec: Spec, target: (...args: never[]) => unknown, th
   try {
     span = open(engine, spec, parent, args);
   } catch (err) {
-    if (err instanceof MaxStepsExceededError) return refuse(target, err);
+    if (err instanceof MaxStepsExceededError) return refuse(target, err, spec.kind === 'run' ? undefined : spec.returns);
     engine.dropped(err);
   }
   // The target is called outside that try: whatever it throws is the app's,
@@ -56,14 +57,18 @@ function open(engine: Engine, spec: Spec, parent: Frame | undefined, args: unkno
 }
 
 /**
- * The step guard's refusal, in the shape the method itself fails in: an async
- * method rejects (so `Promise.allSettled([tool(), tool()])` sees one rejected
- * entry, as it would for any failure of the tool), an async generator throws on
- * its first `next()`, anything else throws synchronously.
+ * The step guard's refusal, in the shape the method itself fails in: a method
+ * that returns a Promise rejects (so `Promise.allSettled([tool(), tool()])`
+ * sees one rejected entry, as it would for any failure of the tool), one that
+ * returns an Observable errors when subscribed, an async generator throws on
+ * its first `next()`, anything else throws synchronously. What the method
+ * returns is known from its declared return type (decorators) or its kind
+ * (`async`); a plain function returning a Promise with neither throws.
  */
-function refuse(target: (...args: never[]) => unknown, error: MaxStepsExceededError): unknown {
+function refuse(target: (...args: never[]) => unknown, error: MaxStepsExceededError, declared: DeclaredReturn | undefined): unknown {
   const tag = Object.prototype.toString.call(target);
-  if (tag === '[object AsyncFunction]') return Promise.reject(error);
+  if (declared === 'promise' || tag === '[object AsyncFunction]') return Promise.reject(error);
+  if (declared === 'observable') return throwError(() => error);
   if (tag === '[object AsyncGeneratorFunction]') {
     return (async function* refused(): AsyncGenerator<never> {
       throw error;

@@ -41,7 +41,9 @@ export interface LlmSpec {
   readonly fallbackModel: string;
   readonly tokenUsage?: UsageExtractor;
 }
-export type StepSpec = ToolSpec | LlmSpec;
+/** What a method is declared to return (TypeScript's `design:returntype`), when that says more than its kind. */
+export type DeclaredReturn = 'promise' | 'observable';
+export type StepSpec = (ToolSpec | LlmSpec) & { readonly returns?: DeclaredReturn };
 export type Spec = RunSpec | StepSpec;
 
 // Names reach every log line and the inspector's terminal: identifier-like

@@ -1,5 +1,5 @@
 import { AgentLoggingConfigError } from '../core/errors';
-import type { Spec } from '../core/specs';
+import type { DeclaredReturn, Spec } from '../core/specs';
 import { wrapFunction } from '../core/wrap-function';
 
 const SPEC = Symbol.for('nestjs-agent-logging/spec');
@@ -24,10 +24,27 @@ export function decorateMethod(decorator: string, makeSpec: (defaultName: string
     if (existing) {
       throw new AgentLoggingConfigError(`${where}: the method is already decorated as a ${existing.kind}; use one agent decorator per method`);
     }
-    const spec = makeSpec(`${target.constructor.name}.${String(key)}`);
+    const made = makeSpec(`${target.constructor.name}.${String(key)}`);
+    const returns = declaredReturn(target, key);
+    const spec: Spec = made.kind !== 'run' && returns ? { ...made, returns } : made;
     const wrapped = wrapFunction(descriptor.value as (...args: never[]) => unknown, spec);
     Object.defineProperty(wrapped, SPEC, { value: spec });
     descriptor.value = wrapped as typeof descriptor.value;
     return descriptor;
   };
+}
+
+/**
+ * What TypeScript says the method returns (`emitDecoratorMetadata`), so the
+ * step guard can refuse a step in that shape even when the method is not
+ * `async`: `tool(): Promise<X> { return client.call() }` gets a rejection.
+ */
+function declaredReturn(target: object, key: string | symbol): DeclaredReturn | undefined {
+  const getMetadata = (Reflect as { getMetadata?: (k: string, t: object, p: string | symbol) => unknown }).getMetadata;
+  const type = getMetadata?.('design:returntype', target, key) as { prototype?: Record<string, unknown> } | undefined;
+  if ((type as unknown) === Promise) return 'promise';
+  const proto = type?.prototype;
+  // rxjs's Observable, whichever copy of rxjs the app loads.
+  if (proto && typeof proto.subscribe === 'function' && typeof proto.pipe === 'function') return 'observable';
+  return undefined;
 }

@@ -242,6 +242,31 @@ describe('stop reasons', () => {
       expect(await finished()).toMatchObject({ status: 'ok', stop_reason: 'max_steps', total_steps: 2 });
     });
 
+    it('refuses a step in the shape its declared return type says, async or not', async () => {
+      harness = installEngine({ maxSteps: 1 });
+      class Declared {
+        // Not `async`: a client's Promise passed through, and an Observable.
+        @AgentTool('passes_a_promise')
+        fetchIt(): Promise<number> {
+          return Promise.resolve(1);
+        }
+        @AgentTool('an_observable')
+        watch(): Observable<number> {
+          return interval(1);
+        }
+        @AgentRun('declared')
+        async run() {
+          const first = await Promise.allSettled([this.fetchIt(), this.fetchIt()]);
+          const error = await new Promise((resolve) => this.watch().subscribe({ error: resolve }));
+          return { first, error };
+        }
+      }
+      const { first, error } = await new Declared().run();
+      expect(first.map((s) => s.status)).toEqual(['fulfilled', 'rejected']);
+      expect(error).toBeInstanceOf(MaxStepsExceededError);
+      expect(await finished()).toMatchObject({ status: 'ok', stop_reason: 'max_steps', total_steps: 1 });
+    });
+
     it('refuses a sync step by throwing synchronously', async () => {
       harness = installEngine({ maxSteps: 1 });
       class SyncAgent {
