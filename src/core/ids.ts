@@ -16,13 +16,20 @@ function randomBytes(n: number): Buffer {
   return slice;
 }
 
-const ZEROS: Record<number, string> = { 8: '0'.repeat(16), 16: '0'.repeat(32) };
+const ZERO_TRACE = '0'.repeat(32);
+const ZERO_SPAN = '0'.repeat(16);
 
 function nonZeroHex(bytes: 8 | 16): string {
+  const zeros = bytes === 8 ? ZERO_SPAN : ZERO_TRACE;
   // W3C forbids the all-zero trace and span ids.
   for (;;) {
-    const hex = randomBytes(bytes).toString('hex');
-    if (hex !== ZEROS[bytes]) return hex;
+    if (offset + bytes > POOL_SIZE) {
+      randomFillSync(pool);
+      offset = 0;
+    }
+    // Read straight from the pool: no view object per id.
+    const hex = pool.toString('hex', offset, (offset += bytes));
+    if (hex !== zeros) return hex;
   }
 }
 
