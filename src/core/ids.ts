@@ -1,19 +1,21 @@
 import { randomFillSync } from 'node:crypto';
 
 // Ids are minted on every run and step: drawing them from a refilled pool of
-// random bytes costs one syscall per few hundred ids instead of one each.
+// random bytes costs one syscall per few hundred ids instead of one each, and
+// reading them straight from the pool costs no view object per id.
 const POOL_SIZE = 4096;
 const pool = Buffer.allocUnsafe(POOL_SIZE);
 let offset = POOL_SIZE;
 
-function randomBytes(n: number): Buffer {
+/** Takes `n` unused random bytes of the pool; returns where they start. */
+function take(n: number): number {
   if (offset + n > POOL_SIZE) {
     randomFillSync(pool);
     offset = 0;
   }
-  const slice = pool.subarray(offset, offset + n);
+  const at = offset;
   offset += n;
-  return slice;
+  return at;
 }
 
 const ZERO_TRACE = '0'.repeat(32);
@@ -23,12 +25,8 @@ function nonZeroHex(bytes: 8 | 16): string {
   const zeros = bytes === 8 ? ZERO_SPAN : ZERO_TRACE;
   // W3C forbids the all-zero trace and span ids.
   for (;;) {
-    if (offset + bytes > POOL_SIZE) {
-      randomFillSync(pool);
-      offset = 0;
-    }
-    // Read straight from the pool: no view object per id.
-    const hex = pool.toString('hex', offset, (offset += bytes));
+    const at = take(bytes);
+    const hex = pool.toString('hex', at, at + bytes);
     if (hex !== zeros) return hex;
   }
 }
@@ -55,13 +53,15 @@ const UUID_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
  * fragments by every run in flight.
  */
 export function newRunId(now: number = Date.now()): string {
-  const b = randomBytes(16); // a view of pool bytes used once: changing them in place is safe
-  b.writeUIntBE(now, 0, 6);
-  b[6] = 0x70 | (b[6] & 0x0f);
-  b[8] = 0x80 | (b[8] & 0x3f);
+  const at = take(16);
+  // Bytes taken are never handed out again: changing them in place is safe.
+  pool.writeUIntBE(now, at, 6);
+  pool[at + 6] = 0x70 | (pool[at + 6] & 0x0f);
+  pool[at + 8] = 0x80 | (pool[at + 8] & 0x3f);
   for (let i = 0; i < 16; i++) {
-    uuid[UUID_AT[i]] = HEX[b[i] >> 4];
-    uuid[UUID_AT[i] + 1] = HEX[b[i] & 15];
+    const byte = pool[at + i];
+    uuid[UUID_AT[i]] = HEX[byte >> 4];
+    uuid[UUID_AT[i] + 1] = HEX[byte & 15];
   }
   return uuid.toString('latin1', 0, 36);
 }
