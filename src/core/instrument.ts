@@ -31,7 +31,8 @@ export function instrument(spec: Spec, target: (...args: never[]) => unknown, th
   // The target is called outside that try: whatever it throws is the app's,
   // and it is called exactly once.
   if (!span) return Reflect.apply(target, thisArg, args);
-  const frame: Frame = span instanceof Run ? span.frame : { request: parent?.request, run: span.run, spanId: span.spanId };
+  // A run or a step is itself the frame its call executes in.
+  const frame: Frame = span;
   return runInFrame(frame, () => {
     let result: unknown;
     try {

@@ -4,14 +4,16 @@ import type { StepStatus, TokenUsage } from './events/agent-event';
 import { newSpanId } from './ids';
 import type { Outcome, Span } from './outcome';
 import type { Run } from './run';
+import type { Frame, RequestScope } from './run-context';
 import type { StepSpec } from './specs';
 import { extractFinishReason, extractResponseModel, normalizeTokenUsage } from './token-usage';
 
 /**
  * One tool or model call inside a run: agent_step and tool_call when it
- * starts, tool_result or llm_result when it ends.
+ * starts, tool_result or llm_result when it ends. Also the frame the call
+ * executes in: its run, its own span, its run's request.
  */
-export class Step implements Span {
+export class Step implements Span, Frame {
   readonly spanId = newSpanId();
   private readonly startedAt = monotonicNow();
   private done = false;
@@ -27,12 +29,12 @@ export class Step implements Span {
     readonly parentSpanId: string | undefined,
     args: readonly unknown[],
   ) {
-    const head = { span_id: this.spanId, parent_span_id: parentSpanId };
+    const spanId = this.spanId;
     const subject = args.length === 1 ? args[0] : args;
     if (spec.kind === 'tool') {
-      run.emit('info', 'agent_step', head, { step_index: index, step_type: 'tool_call', tool: spec.tool });
+      run.emit('info', 'agent_step', spanId, parentSpanId, { step_index: index, step_type: 'tool_call', tool: spec.tool });
       const args_ = run.engine.hash(subject);
-      run.emit('info', 'tool_call', head, {
+      run.emit('info', 'tool_call', spanId, parentSpanId, {
         tool: spec.tool,
         step_index: index,
         args_hash: args_.hash,
@@ -41,8 +43,12 @@ export class Step implements Span {
       });
     } else {
       const prompt = run.engine.capture('prompts', subject);
-      run.emit('info', 'agent_step', head, { step_index: index, step_type: 'llm_call', model: spec.model, prompt });
+      run.emit('info', 'agent_step', spanId, parentSpanId, { step_index: index, step_type: 'llm_call', model: spec.model, prompt });
     }
+  }
+
+  get request(): RequestScope | undefined {
+    return this.run.request;
   }
 
   observe(item: unknown): void {
@@ -69,7 +75,6 @@ export class Step implements Span {
     const { run, spec } = this;
     const status: StepStatus = outcome.type;
     const error = outcome.type === 'error' ? describeError(outcome.error, run.engine.scrub) : undefined;
-    const head = { span_id: this.spanId, parent_span_id: this.parentSpanId };
     const level = status === 'error' ? 'error' : 'info';
     const common = { step_index: this.index, latency_ms: elapsedMs(this.startedAt), status, ...error };
     if (spec.kind === 'tool') {
@@ -77,7 +82,7 @@ export class Step implements Span {
       // does a void tool: a hash of nothing would be the same for every one of them.
       const hashable = outcome.type === 'ok' && outcome.value !== undefined && run.engine.hashResults;
       const result = hashable ? run.engine.hash(outcome.value) : undefined;
-      run.emit(level, 'tool_result', head, {
+      run.emit(level, 'tool_result', this.spanId, this.parentSpanId, {
         tool: spec.tool,
         ...common,
         result_hash: result?.hash,
@@ -87,7 +92,7 @@ export class Step implements Span {
     } else {
       const value = outcome.type === 'ok' ? outcome.value : undefined;
       const usage = this.streamedUsage ?? this.readUsage(value);
-      run.emit(level, 'llm_result', head, {
+      run.emit(level, 'llm_result', this.spanId, this.parentSpanId, {
         model: spec.model ?? extractResponseModel(value) ?? this.streamedModel ?? spec.fallbackModel,
         ...common,
         token_usage: usage,

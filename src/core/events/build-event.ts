@@ -21,9 +21,15 @@ export type EventFields<N extends AgentEventName> = Omit<UnboundEvent<N>, 'event
  * rather than writing them as null, so lines stay small and stable. One
  * object per event: this runs three times per tool call.
  */
-export function buildEvent<N extends AgentEventName>(event: N, seq: number, head: EventSpan, fields: EventFields<N>): UnboundEvent<N> {
-  const out: Record<string, unknown> = { event, timestamp: isoNow(), seq, span_id: head.span_id };
-  if (head.parent_span_id !== undefined) out.parent_span_id = head.parent_span_id;
+export function buildEvent<N extends AgentEventName>(
+  event: N,
+  seq: number,
+  spanId: string,
+  parentSpanId: string | undefined,
+  fields: EventFields<N>,
+): UnboundEvent<N> {
+  const out: Record<string, unknown> = { event, timestamp: isoNow(), seq, span_id: spanId };
+  if (parentSpanId !== undefined) out.parent_span_id = parentSpanId;
   for (const key in fields) {
     const value = (fields as Record<string, unknown>)[key];
     if (value !== undefined) out[key] = value;

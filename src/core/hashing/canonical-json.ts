@@ -16,6 +16,17 @@ export const MARKERS = {
 const BIGINT_DECIMAL_LIMIT = 10n ** 4096n;
 // Strings without these need no escaping (surrogates go the slow way so lone ones get escaped).
 const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
+/** Below this length a loop over char codes beats the regular expression (keys, ids, short values). */
+const SHORT = 64;
+
+function needsEscape(s: string): boolean {
+  if (s.length >= SHORT) return NEEDS_ESCAPE.test(s);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return true;
+  }
+  return false;
+}
 /** Ancestors this shallow are checked in an array, deeper ones in a Set. */
 const SHALLOW = 32;
 /** Stands for a value whose getter, toJSON or Proxy trap threw. */
@@ -192,7 +203,7 @@ export class CanonicalJsonWriter {
   private string(s: string): void {
     const room = this.limit - this.out.length;
     const text = s.length > room + 1 ? s.slice(0, room + 1) : s;
-    this.out += NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+    this.out += needsEscape(text) ? JSON.stringify(text) : `"${text}"`;
     this.full();
   }
 

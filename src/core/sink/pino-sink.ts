@@ -1,6 +1,6 @@
-import type { Logger } from 'pino';
-import type { EventLevel, EventSink, RunBindings, RunWriter } from './event-sink';
-import { destinationOf, guardDestination, isUnwritable, type DestinationState } from './destination-guard';
+import pino, { type Logger } from 'pino';
+import type { EventLevel, EventSink, RunBindings, RunChannel } from './event-sink';
+import { destinationOf, guardDestination, isUnwritable } from './destination-guard';
 import { emittingEvent } from './emitting-event';
 
 function flushDestinationSync(logger: Logger): void {
@@ -13,26 +13,17 @@ function flushDestinationSync(logger: Logger): void {
   }
 }
 
-/** A class rather than a closure: one is held by every run in flight, so its size counts. */
-class PinoRunWriter implements RunWriter {
-  constructor(
-    private readonly child: Logger,
-    private readonly destination: DestinationState,
-    private readonly onDrop: (err: unknown) => void,
-  ) {}
-
-  write(level: EventLevel, event: object): void {
-    if (isUnwritable(this.destination)) {
-      this.onDrop(new Error('log destination is closed'));
-      return;
-    }
-    emittingEvent.active = true;
-    try {
-      this.child[level](event);
-    } finally {
-      emittingEvent.active = false;
-    }
-  }
+/**
+ * pino builds a child's bindings string by appending one field at a time, which
+ * leaves a tree of string pieces several times the size of the text. A run in
+ * flight holds its child, so the tree is flattened into one string once, when
+ * the run opens (pino itself once did this with its `flatstr` helper): the
+ * text, and every line written with it, stay the same.
+ */
+function flattenBindings(child: Logger): void {
+  const chindings = (child as unknown as Record<symbol, unknown>)[pino.symbols.chindingsSym];
+  // Converting a string to a number makes V8 flatten it in place.
+  if (typeof chindings === 'string') Number(chindings);
 }
 
 /**
@@ -46,9 +37,24 @@ class PinoRunWriter implements RunWriter {
  */
 export function createPinoSink(getLogger: () => Logger, onDrop: (err: unknown) => void): EventSink {
   return {
-    openRun(bindings: RunBindings): RunWriter {
-      const root = getLogger();
-      return new PinoRunWriter(root.child(bindings), guardDestination(root, onDrop), onDrop);
+    openRun(bindings: RunBindings): RunChannel {
+      const child = getLogger().child(bindings);
+      flattenBindings(child);
+      return child;
+    },
+    write(channel: RunChannel, level: EventLevel, event: object): void {
+      const child = channel as Logger;
+      // The child shares its root's destination: the guard is looked up, not held per run.
+      if (isUnwritable(guardDestination(child, onDrop))) {
+        onDrop(new Error('log destination is closed'));
+        return;
+      }
+      emittingEvent.active = true;
+      try {
+        child[level](event);
+      } finally {
+        emittingEvent.active = false;
+      }
     },
     flush(done) {
       // sonic-boom's flush(cb) calls back at once when minLength is 0 (the
