@@ -1,4 +1,4 @@
-import { scrubAppLogLine, toAppLogLine, type AppLogLine } from './app-log-line';
+import { scrubAppLogLine, toAppLogLine, type AppLogLine, type AppLogs } from './app-log-line';
 import { CliError } from './cli-error';
 import type { InputSource } from './input-sources';
 import type { LogEvent } from './log-event';
@@ -33,6 +33,11 @@ export interface FoundRun {
   app_logs: AppLogLine[];
   /** How many app lines the tree's runs have, also those past MAX_APP_LINES. */
   app_log_count: number;
+}
+
+/** What an output may show of the run's app lines: the (scrubbed) lines only when `--app-logs` asked for them. */
+export function appLogsOf(found: FoundRun, asked: boolean | undefined): AppLogs {
+  return { count: found.app_log_count, lines: asked ? found.app_logs : undefined };
 }
 
 /** What one pass collects: the events of the matching runs and of their nested runs. */

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { appLogsHint } from './app-log-line';
 import { CliError } from './cli-error';
 import { noteReport, printJson, printText } from './command-output';
-import { findRun } from './find-run';
+import { appLogsOf, findRun } from './find-run';
 import { renderPage, renderRunSection, renderRunsTable, renderStatsSection } from './html-report';
 import { resolveSources } from './input-sources';
 import { PriceTable } from './price-table';
@@ -84,7 +84,7 @@ export function registerHtml(program: Command): void {
         const stats = new RunStats(10);
         for (const e of found.events) stats.add(e);
         const anchors = new Map([[found.run.run_id, 'run-1']]);
-        const appLogs = { count: found.app_log_count, lines: opts.appLogs ? found.app_logs : undefined };
+        const appLogs = appLogsOf(found, opts.appLogs);
         html = renderPage(`agent run ${found.run.agent} ${found.run.run_id}`, report, [
           renderRunSection(timeline, 'run-1', appLogs),
           renderStatsSection(stats.result(), false, anchors),

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { noteReport, printJson, printText } from './command-output';
-import { findRun } from './find-run';
+import { appLogsOf, findRun } from './find-run';
 import { resolveSources } from './input-sources';
 import { buildTimeline, type Timeline } from './run-timeline';
 import { renderWaterfallText } from './waterfall-text';
@@ -42,7 +42,7 @@ export function registerShow(program: Command): void {
       const found = await findRun(sources, runId, { scanAll: opts.scanAll });
       const timeline = buildTimeline(found.run);
       const root = timeline.rows[0];
-      const appLogs = { count: found.app_log_count, lines: opts.appLogs ? found.app_logs : undefined };
+      const appLogs = appLogsOf(found, opts.appLogs);
       if (opts.json) {
         const stop = root.type === 'run' ? root.stop : undefined;
         printJson({
