@@ -114,7 +114,7 @@ async function main() {
     if (result.status !== 0) throw new Error(`agent-log ${args[0]} exited with ${result.status}`);
   };
   inspect(['runs', relLog, '--status', 'error']);
-  if (refund) inspect(['show', refund.run_id.slice(0, 13), relLog]);
+  if (refund) inspect(['show', refund.run_id.slice(0, 13), relLog, '--app-logs']);
 }
 
 main().catch((err) => {

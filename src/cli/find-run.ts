@@ -1,4 +1,4 @@
-import { toAppLogLine, type AppLogLine } from './app-log-line';
+import { scrubAppLogLine, toAppLogLine, type AppLogLine, type AppLogs } from './app-log-line';
 import { CliError } from './cli-error';
 import type { InputSource } from './input-sources';
 import type { LogEvent } from './log-event';
@@ -29,8 +29,15 @@ export interface FoundRun {
   warning?: string;
   /** Every event of the run and its nested runs, as read. */
   events: LogEvent[];
-  /** The app's own log lines written inside the tree's runs (agentLogMixin), in time order, at most MAX_APP_LINES. */
+  /** The app's own log lines written inside the tree's runs (agentLogMixin), scrubbed, in time order, at most MAX_APP_LINES. */
   app_logs: AppLogLine[];
+  /** How many app lines the tree's runs have, also those past MAX_APP_LINES. */
+  app_log_count: number;
+}
+
+/** What an output may show of the run's app lines: the (scrubbed) lines only when `--app-logs` asked for them. */
+export function appLogsOf(found: FoundRun, asked: boolean | undefined): AppLogs {
+  return { count: found.app_log_count, lines: asked ? found.app_logs : undefined };
 }
 
 /** What one pass collects: the events of the matching runs and of their nested runs. */
@@ -42,6 +49,7 @@ class Collector {
   readonly collected = new Set<string>();
   readonly parentOf = new Map<string, string>();
   readonly appLogs: AppLogLine[] = [];
+  readonly appLogCounts = new Map<string, number>();
   finished = 0;
   lastFinish = 0;
 
@@ -71,7 +79,9 @@ class Collector {
 
   other = (parsed: unknown) => {
     const line = toAppLogLine(parsed);
-    if (line && this.collected.has(line.run_id) && this.appLogs.length < MAX_APP_LINES) this.appLogs.push(line);
+    if (!line || !this.collected.has(line.run_id)) return;
+    this.appLogCounts.set(line.run_id, (this.appLogCounts.get(line.run_id) ?? 0) + 1);
+    if (this.appLogs.length < MAX_APP_LINES) this.appLogs.push(line);
   };
 
   keep(e: LogEvent) {
@@ -152,8 +162,11 @@ async function assemble(c: Collector, report: ReadReport, sources: readonly Inpu
   const tree = [target, ...descendants].filter((id) => c.events.has(id));
   const views = tree.map((id) => buildRunView(c.events.get(id)!));
   nestRuns(views);
-  const app_logs = c.appLogs.filter((l) => c.events.has(l.run_id)).sort((a, b) => a.time - b.time);
-  return { run: views[0], report, scanned, warning, events: tree.flatMap((id) => c.events.get(id)!), app_logs };
+  const inTree = new Set(tree);
+  // Scrubbed here, once, so that no output can show an app line as written.
+  const app_logs = c.appLogs.filter((l) => inTree.has(l.run_id)).sort((a, b) => a.time - b.time).map(scrubAppLogLine);
+  const app_log_count = tree.reduce((n, id) => n + (c.appLogCounts.get(id) ?? 0), 0);
+  return { run: views[0], report, scanned, warning, events: tree.flatMap((id) => c.events.get(id)!), app_logs, app_log_count };
 }
 
 function pickCandidate(c: Collector, report: ReadReport): string {

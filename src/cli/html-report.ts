@@ -1,4 +1,4 @@
-import type { AppLogLine } from './app-log-line';
+import { appLogsHint, appLogsShownCount, type AppLogs } from './app-log-line';
 import { formatCount, formatMs, formatPercent, formatUsd } from './format-units';
 import type { ReadReport } from './read-events';
 import type { Stats } from './run-stats';
@@ -81,9 +81,15 @@ function waterfallRow(row: TimelineRow, timeline: Timeline): string {
   );
 }
 
-function appLogList(timeline: Timeline, lines: readonly AppLogLine[]): string {
+/** The app's own lines (scrubbed) when --app-logs asked for them; else only how many, so a shared page holds none. */
+function appLogList(timeline: Timeline, { count, lines }: AppLogs): string {
+  if (!lines) {
+    const hint = appLogsHint(count, 'html');
+    return hint ? `<p class="meta" id="app-logs-hint">${h(hint, 400)}</p>` : '';
+  }
   if (lines.length === 0) return '';
-  return `<h3>The app's own log lines in the run</h3>${table(
+  const shown = appLogsShownCount(count, lines.length);
+  return `<h3>The app's own log lines in the run (${shown}, scrubbed with the library's default patterns)</h3>${table(
     ['at', 'level', 'context', 'msg', 'run'],
     lines.map((l) => [
       `+${formatMs(Math.max(0, l.time - Math.floor(timeline.t0)))}`, h(l.level, 16), h(l.context ?? '', 64), h(l.msg, 500),
@@ -94,7 +100,7 @@ function appLogList(timeline: Timeline, lines: readonly AppLogLine[]): string {
 }
 
 /** One run tree: its stop sentence, the waterfall, its failed steps, the app's own lines when given. */
-export function renderRunSection(timeline: Timeline, anchor: string, appLogs: readonly AppLogLine[] = []): string {
+export function renderRunSection(timeline: Timeline, anchor: string, appLogs: AppLogs = { count: 0 }): string {
   const root = timeline.rows[0];
   if (root.type !== 'run') return '';
   const { run, stop } = root;

@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { appLogsHint } from './app-log-line';
 import { CliError } from './cli-error';
 import { noteReport, printJson, printText } from './command-output';
-import { findRun } from './find-run';
+import { appLogsOf, findRun } from './find-run';
 import { renderPage, renderRunSection, renderRunsTable, renderStatsSection } from './html-report';
 import { resolveSources } from './input-sources';
 import { PriceTable } from './price-table';
@@ -19,6 +20,7 @@ interface HtmlOptions {
   prices?: string;
   limit: string;
   scanAll?: boolean;
+  appLogs?: boolean;
 }
 
 /** `html --all`: stats, the runs table, and the waterfalls of up to `limit` run trees, failed ones first. */
@@ -61,13 +63,16 @@ export function registerHtml(program: Command): void {
     .requiredOption('-o, --output <file>', 'where to write the page')
     .option('--limit <n>', 'with --all: at most this many run trees drawn, failed ones first', '200')
     .option('--prices <file>', 'with --all: a JSON price table for costs')
+    .option('--app-logs', "with a run_id: also the app's own log lines written inside the run, scrubbed (left out by default: the page is for sharing)")
     .option('--scan-all', 'with a run_id: read the whole input instead of seeking to the run by the time in its id')
     .option('--json', 'print what was written as JSON')
     .action(async (runId: string | undefined, files: string[], opts: HtmlOptions) => {
       let html: string;
       let summary: Record<string, unknown>;
       let report;
+      let hint: string | undefined;
       if (opts.all) {
+        if (opts.appLogs) throw new CliError('--app-logs goes with one run_id, not --all (a report of every run holds no app lines)');
         const all = await reportAll(runId !== undefined ? [runId, ...files] : files, opts);
         ({ html, report } = all);
         summary = { runs: all.runs, waterfalls: all.drawn };
@@ -79,16 +84,18 @@ export function registerHtml(program: Command): void {
         const stats = new RunStats(10);
         for (const e of found.events) stats.add(e);
         const anchors = new Map([[found.run.run_id, 'run-1']]);
+        const appLogs = appLogsOf(found, opts.appLogs);
         html = renderPage(`agent run ${found.run.agent} ${found.run.run_id}`, report, [
-          renderRunSection(timeline, 'run-1', found.app_logs),
+          renderRunSection(timeline, 'run-1', appLogs),
           renderStatsSection(stats.result(), false, anchors),
         ]);
-        summary = { run_id: found.run.run_id, warning: found.warning };
+        hint = opts.appLogs ? undefined : appLogsHint(appLogs.count, 'html');
+        summary = { run_id: found.run.run_id, app_log_count: appLogs.count, app_logs_included: opts.appLogs === true, warning: found.warning };
       }
       writeFileSync(opts.output!, html);
       if (opts.json) printJson({ written: opts.output, bytes: Buffer.byteLength(html), ...summary, input: report });
       else {
-        printText(`wrote ${opts.output} (${(Buffer.byteLength(html) / 1024).toFixed(1)} KiB)`);
+        printText(`wrote ${opts.output} (${(Buffer.byteLength(html) / 1024).toFixed(1)} KiB)${hint ? `\n${hint}` : ''}`);
         noteReport(report);
       }
     });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { noteReport, printJson, printText } from './command-output';
-import { findRun } from './find-run';
+import { appLogsOf, findRun } from './find-run';
 import { resolveSources } from './input-sources';
 import { buildTimeline, type Timeline } from './run-timeline';
 import { renderWaterfallText } from './waterfall-text';
@@ -34,21 +34,23 @@ export function registerShow(program: Command): void {
     .argument('<run_id>', 'the run id, or a unique prefix of it (at least 4 characters)')
     .argument('[files...]', 'NDJSON log files or globs, gzip too; standard input when none or "-"')
     .option('--json', 'print JSON for scripts')
+    .option('--app-logs', "also the app's own log lines written inside the run, scrubbed (left out by default: they may hold personal data)")
     .option('--scan-all', 'read the whole input instead of seeking to the run by the time in its id')
     .option('--width <columns>', 'width of the time axis in characters (default: 40, or what a terminal leaves)', (v) => Math.max(10, Number.parseInt(v, 10) || 40))
-    .action(async (runId: string, files: string[], opts: { json?: boolean; width?: number; scanAll?: boolean }) => {
+    .action(async (runId: string, files: string[], opts: { json?: boolean; width?: number; scanAll?: boolean; appLogs?: boolean }) => {
       const sources = await resolveSources(files);
       const found = await findRun(sources, runId, { scanAll: opts.scanAll });
       const timeline = buildTimeline(found.run);
       const root = timeline.rows[0];
+      const appLogs = appLogsOf(found, opts.appLogs);
       if (opts.json) {
         const stop = root.type === 'run' ? root.stop : undefined;
         printJson({
-          run: found.run, stop, timeline: timelineJson(timeline), app_logs: found.app_logs,
+          run: found.run, stop, timeline: timelineJson(timeline), app_log_count: appLogs.count, app_logs: appLogs.lines,
           input: { ...found.report, scanned: found.scanned }, warning: found.warning,
         });
       } else {
-        printText(renderWaterfallText(timeline, opts.width ?? axisWidth(), found.app_logs));
+        printText(renderWaterfallText(timeline, opts.width ?? axisWidth(), appLogs));
         noteReport(found.report, found.warning, found.scanned);
       }
     });

@@ -1,4 +1,4 @@
-import type { AppLogLine } from './app-log-line';
+import { appLogsHint, appLogsShownCount, type AppLogs } from './app-log-line';
 import { formatCount, formatMs } from './format-units';
 import type { RunView } from './run-view';
 import type { Timeline, TimelineRow } from './run-timeline';
@@ -93,8 +93,12 @@ function failures(timeline: Timeline): string[] {
   return lines.length ? ['', 'failed steps:', ...lines] : [];
 }
 
-/** The app's own log lines inside the run, at their offset on the time axis. */
-function appLogs(timeline: Timeline, lines: readonly AppLogLine[]): string[] {
+/** The app's own log lines inside the run (scrubbed), at their offset on the time axis; without --app-logs, how many. */
+function appLogs(timeline: Timeline, { count, lines }: AppLogs): string[] {
+  if (!lines) {
+    const hint = appLogsHint(count, 'show');
+    return hint ? ['', color.dim(hint)] : [];
+  }
   if (lines.length === 0) return [];
   const rows = lines.map((l) => [
     `+${formatMs(Math.max(0, l.time - Math.floor(timeline.t0)))}`,
@@ -103,11 +107,12 @@ function appLogs(timeline: Timeline, lines: readonly AppLogLine[]): string[] {
     safeText(l.msg, 160),
     color.dim(safeText(l.run_id.slice(0, 13))),
   ]);
-  return ['', `the app's own log lines in the run (${lines.length}):`, renderTable(['at', 'level', 'context', 'msg', 'run'], rows, ['right'])];
+  const shown = appLogsShownCount(count, lines.length);
+  return ['', `the app's own log lines in the run (${shown}, scrubbed):`, renderTable(['at', 'level', 'context', 'msg', 'run'], rows, ['right'])];
 }
 
 /** `show` as text: the stop sentence, then the run tree as a waterfall on one time axis. */
-export function renderWaterfallText(timeline: Timeline, width: number, lines: readonly AppLogLine[] = []): string {
+export function renderWaterfallText(timeline: Timeline, width: number, lines: AppLogs = { count: 0 }): string {
   const root = timeline.rows[0] as Extract<TimelineRow, { type: 'run' }>;
   const axisLabel = `0 ${' '.repeat(Math.max(1, width - 2 - formatMs(timeline.t1 - timeline.t0).length))}${formatMs(timeline.t1 - timeline.t0)}`;
   const table = renderTable(

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { cliJson, HOSTILE, HOSTILE_RUN, produceLog, runCli, type ProducedLog } from './support/produce-log';
 
@@ -48,18 +48,39 @@ describe('agent-log input limits and layering', () => {
     expect(out.input.events).toBe(events.length);
   });
 
-  it('is built from the event types only: the compiled CLI loads no code from core or the Nest layer', () => {
-    const dir = join(__dirname, '..', '..', 'dist', 'cli');
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.js'))) {
-      const requires = [...readFileSync(join(dir, file), 'utf8').matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
-      expect(requires.filter((r) => r.startsWith('..'))).toEqual([]);
+  it('loads from core only the framework-free redaction module (and the error class it names), never Nest, pino or rxjs', () => {
+    // Statically: every file dist/cli reaches through relative requires.
+    const dist = join(__dirname, '..', '..', 'dist');
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const stack = readdirSync(join(dist, 'cli')).filter((f) => f.endsWith('.js')).map((f) => join(dist, 'cli', f));
+    while (stack.length) {
+      const file = stack.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      for (const [, spec] of readFileSync(file, 'utf8').matchAll(/require\("([^"]+)"\)/g)) {
+        if (spec.startsWith('.')) stack.push(`${join(dirname(file), spec)}.js`);
+        else packages.add(spec);
+      }
     }
+    const outsideCli = [...seen].filter((f) => !f.startsWith(join(dist, 'cli'))).map((f) => relative(dist, f)).sort();
+    expect(outsideCli).toEqual(['core/errors.js', 'core/redaction/scrub-patterns.js', 'core/redaction/scrubber.js']);
+    expect([...packages].filter((p) => /nest|pino|rxjs|reflect-metadata/.test(p))).toEqual([]);
+
+    // At run time: what `show --app-logs` (the command that scrubs) actually loaded.
+    const loaded = join(log.dir, 'loaded.json');
+    const hook = join(log.dir, 'record-loaded.js');
+    writeFileSync(hook, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(Object.keys(require.cache))));`);
+    expect(runCli(['show', log.runIds.refunds, log.file, '--app-logs'], { env: { NODE_OPTIONS: `--require ${hook}` } }).status).toBe(0);
+    const files = JSON.parse(readFileSync(loaded, 'utf8')) as string[];
+    expect(files.filter((f) => f.includes(`${sep}node_modules${sep}`) && /[\\/](@nestjs|nestjs-pino|pino|rxjs|reflect-metadata)[\\/]/.test(f))).toEqual([]);
+    expect(files.filter((f) => f.startsWith(dist) && !f.startsWith(join(dist, 'cli'))).map((f) => relative(dist, f)).sort()).toEqual(outsideCli);
   });
 });
 
 describe('agent-log on a terminal', () => {
   it('never lets a hostile name move the cursor, change colours or set the title: control characters are shown escaped', () => {
-    for (const args of [['runs', log.file], ['show', HOSTILE_RUN, log.file], ['stats', log.file]]) {
+    for (const args of [['runs', log.file], ['show', HOSTILE_RUN, log.file, '--app-logs'], ['stats', log.file]]) {
       const plain = runCli(args);
       expect(plain.status).toBe(0);
       expect(plain.stdout + plain.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
@@ -67,13 +88,14 @@ describe('agent-log on a terminal', () => {
       expect(coloured.stdout).toContain('\u001b[');
       expect(coloured.stdout).not.toMatch(NON_COLOUR_ESCAPE);
     }
-    const show = runCli(['show', HOSTILE_RUN, log.file]).stdout;
+    const show = runCli(['show', HOSTILE_RUN, log.file, '--app-logs']).stdout;
     expect(show).toContain('evil\\x1b[2J\\x1b[31m');
     expect(show).toContain('\\x1b]0;pwned\\x07');
     expect(show).toContain('Evil\\x1b[1A\\x1b[K');
     expect(show).toContain('line one\\x0d\\x0aline two \\u{202e}reversed\\x9b31m');
     expect(show).toMatch(/stopped: tool `\\x1b\]0;pwned\\x07.*` failed with Evil\\x1b\[1A\\x1b\[K after 1 step/);
-    expect(show).toMatch(/warn\s+Evil\\x1b\[8m\s+retrying \\x1b\[2J<b>now<\/b>/);
+    // The app's own line went through the scrubber, which turns control characters into spaces.
+    expect(show).toMatch(/warn\s+Evil \[8m\s+retrying {2}\[2J<b>now<\/b>/);
     expect(show).not.toContain('never-shown');
   });
 

@@ -201,11 +201,11 @@ describe('agent-log show', () => {
     expect(sentence(log.runIds.support)).toBe('completed after 2 steps');
   });
 
-  it("lists the app's own log lines written inside the run (agentLogMixin), without their request bindings", () => {
-    const show = cliJson<ShowJson & { app_logs: Record<string, unknown>[] }>(['show', log.runIds.support, log.file]);
+  it("lists, with --app-logs, the app's own log lines written inside the run (agentLogMixin), without their request bindings", () => {
+    const show = cliJson<ShowJson & { app_logs: Record<string, unknown>[] }>(['show', log.runIds.support, log.file, '--app-logs']);
     const written = log.lines.find((l) => l.run_id === log.runIds.support && l.msg === 'answering')!;
     expect(show.app_logs).toEqual([{ run_id: log.runIds.support, time: written.time, level: 'info', context: 'Agents', msg: 'answering' }]);
-    expect(runCli(['show', log.runIds.support, log.file]).stdout).toMatch(/the app's own log lines in the run \(1\):\n.*\n\+[\d.]+ ms\s+info\s+Agents\s+answering/);
+    expect(runCli(['show', log.runIds.support, log.file, '--app-logs']).stdout).toMatch(/the app's own log lines in the run \(1, scrubbed\):\n.*\n\+[\d.]+ ms\s+info\s+Agents\s+answering/);
   });
 
   it('says when a run never finished (its process died): status unfinished, the last step in flight', () => {
