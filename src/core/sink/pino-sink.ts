@@ -3,14 +3,45 @@ import type { EventLevel, EventSink, RunBindings, RunChannel } from './event-sin
 import { destinationOf, guardDestination, isUnwritable } from './destination-guard';
 import { emittingEvent } from './emitting-event';
 
-function flushDestinationSync(logger: Logger): void {
-  const destination = destinationOf(logger);
-  if (!destination?.flushSync || destination.destroyed) return;
+type Destination = NonNullable<ReturnType<typeof destinationOf>>;
+
+/** How long shutdown waits for an asynchronous write in progress before giving up on writing the rest itself. */
+const IN_FLIGHT_WAIT_MS = 1000;
+
+// sonic-boom (pino.destination) writes one chunk at a time asynchronously; a
+// synchronous write while one is in flight lands before it and reorders lines.
+const writing = (destination: Destination | undefined): boolean => (destination as { _writing?: unknown } | undefined)?._writing === true;
+
+function flushDestinationSync(destination: Destination | undefined): void {
+  if (!destination?.flushSync || destination.destroyed || writing(destination)) return;
   try {
     destination.flushSync();
   } catch {
     // not ready yet (no fd), or a plain stream that cannot: pino's own flush follows
   }
+}
+
+/**
+ * Calls `then` once no asynchronous write is in progress, or after a bounded
+ * wait: a destination whose reader stalled (a backed-up log shipper) must not
+ * hold shutdown forever.
+ */
+function whenNotWriting(destination: Destination | undefined, then: () => void): void {
+  const deadline = Date.now() + IN_FLIGHT_WAIT_MS;
+  const poll = (): void => {
+    if (!writing(destination) || Date.now() >= deadline) then();
+    else setTimeout(poll, 1);
+  };
+  poll();
+}
+
+/**
+ * Events are the run's story: written at `info`, they must not vanish because
+ * the application raised its level to `warn` (a failed run would keep its end
+ * and lose its beginning). Only `silent` silences them.
+ */
+function childFor(root: Logger, bindings: RunBindings): Logger {
+  return root.level !== 'silent' && !root.isLevelEnabled('info') ? root.child(bindings, { level: 'info' }) : root.child(bindings);
 }
 
 /**
@@ -38,7 +69,7 @@ function flattenBindings(child: Logger): void {
 export function createPinoSink(getLogger: () => Logger, onDrop: (err: unknown) => void): EventSink {
   return {
     openRun(bindings: RunBindings): RunChannel {
-      const child = getLogger().child(bindings);
+      const child = childFor(getLogger(), bindings);
       flattenBindings(child);
       return child;
     },
@@ -59,15 +90,20 @@ export function createPinoSink(getLogger: () => Logger, onDrop: (err: unknown) =
     flush(done) {
       // sonic-boom's flush(cb) calls back at once when minLength is 0 (the
       // default) even while lines wait behind a write in progress, so those
-      // would die with the process: write them out synchronously first. Then
-      // pino's flush, which for a transport (thread-stream) has the worker
-      // flush its own destination.
+      // would die with the process: once that write is done, the rest is
+      // written out synchronously. Then pino's flush, which for a transport
+      // (thread-stream) has the worker flush its own destination.
       const logger = getLogger();
-      flushDestinationSync(logger);
-      logger.flush(done);
+      const destination = destinationOf(logger);
+      whenNotWriting(destination, () => {
+        flushDestinationSync(destination);
+        logger.flush(done);
+      });
     },
     flushSync() {
-      flushDestinationSync(getLogger());
+      // At exit there is no waiting: with a write in flight, pino's own exit
+      // handler, which runs after this one, writes what is left.
+      flushDestinationSync(destinationOf(getLogger()));
     },
   };
 }
