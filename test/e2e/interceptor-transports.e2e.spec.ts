@@ -1,4 +1,3 @@
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import {
   Controller,
@@ -10,7 +9,7 @@ import {
   type INestApplication,
   type INestMicroservice,
 } from '@nestjs/common';
-import { ClientProxyFactory, MessagePattern, TcpContext, Transport, type ClientProxy, type MicroserviceOptions } from '@nestjs/microservices';
+import { MessagePattern, TcpContext, type ClientProxy, type MicroserviceOptions } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { LoggerModule } from 'nestjs-pino';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
@@ -18,6 +17,7 @@ import { firstValueFrom } from 'rxjs';
 import { io, type Socket } from 'socket.io-client';
 import { AgentContextInterceptor, AgentLoggingModule, AgentRun, AgentTool, currentAgentRun, type AgentLoggingModuleOptions } from 'nestjs-agent-logging';
 import { bootApp, capture, settleLogs } from '../support/boot';
+import { freePort, tcpClient, tcpOptions } from '../support/tcp';
 import { expectWellFormedRun } from '../support/engine-harness';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -82,14 +82,6 @@ type Answer = { runId: string; requestId: string | null; userId: string | null }
 /** TCP carries no headers: the user id comes from the RPC context the extractor is given. */
 const tcpUser: AgentLoggingModuleOptions['userId'] = (ctx) => (ctx instanceof TcpContext ? `tcp-${ctx.getPattern()}` : undefined);
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-
 /** The run's events, once they are all written. */
 async function eventsOf(answer: Answer) {
   await settleLogs();
@@ -108,10 +100,9 @@ describe('AgentContextInterceptor over an RPC transport (TCP microservice)', () 
     });
     const port = await freePort();
     // inheritAppConfig: a hybrid app's microservice gets the app's global enhancers, ours among them.
-    app.connectMicroservice({ transport: Transport.TCP, options: { host: '127.0.0.1', port } }, { inheritAppConfig: true });
+    app.connectMicroservice(tcpOptions(port), { inheritAppConfig: true });
     await app.startAllMicroservices();
-    client = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
-    await client.connect();
+    client = await tcpClient(port);
   });
   afterAll(async () => {
     await client.close();
@@ -146,10 +137,9 @@ describe('AgentContextInterceptor in a standalone TCP microservice', () => {
       controllers: [RpcHandlers],
       providers: [Agent],
     }).compile();
-    service = moduleRef.createNestMicroservice<MicroserviceOptions>({ transport: Transport.TCP, options: { host: '127.0.0.1', port }, logger: false });
+    service = moduleRef.createNestMicroservice<MicroserviceOptions>({ ...tcpOptions(port), logger: false });
     await service.listen();
-    client = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
-    await client.connect();
+    client = await tcpClient(port);
   });
   afterAll(async () => {
     await client.close();

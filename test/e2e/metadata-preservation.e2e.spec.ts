@@ -1,4 +1,3 @@
-import net from 'node:net';
 import {
   Controller,
   Get,
@@ -13,11 +12,12 @@ import {
   type MessageEvent,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ClientProxyFactory, EventPattern, MessagePattern, Transport, type ClientProxy } from '@nestjs/microservices';
+import { EventPattern, MessagePattern, type ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, of, type Observable } from 'rxjs';
 import request from 'supertest';
 import { AgentRun, AgentTool } from 'nestjs-agent-logging';
 import { bootApp, capture, settleLogs } from '../support/boot';
+import { freePort, tcpClient, tcpOptions } from '../support/tcp';
 
 const ROLES = 'test:roles';
 const Roles = (...roles: string[]) => SetMetadata(ROLES, roles);
@@ -105,14 +105,6 @@ class RpcController {
   }
 }
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-
 const runsOf = (agent: string) => capture.events.filter((e) => e.event === 'run_finished' && e.agent === agent);
 
 describe('metadata set before or after the agent decorator still works over real transports', () => {
@@ -121,10 +113,9 @@ describe('metadata set before or after the agent decorator still works over real
   beforeAll(async () => {
     app = await bootApp({ metadata: { controllers: [GuardedController, RpcController], providers: [Lookup] } });
     const port = await freePort();
-    app.connectMicroservice({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
+    app.connectMicroservice(tcpOptions(port));
     await app.startAllMicroservices();
-    client = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
-    await client.connect();
+    client = await tcpClient(port);
   });
   afterAll(async () => {
     await client.close();
