@@ -197,6 +197,25 @@ describe('canonical hashing: bounded cost', () => {
     expect(small(object).truncated).toBe(true); // nothing written, but the walk stops after maxBytes values
   });
 
+  it('counts the keys of an object too big for the budget instead of listing and sorting them', () => {
+    const hasher = createHasher({ maxBytes: 1000 });
+    const wide = Object.fromEntries(Array.from({ length: 1_000_000 }, (_, i) => [`k${i}`, i]));
+    expect(hasher({ wide })).toEqual({ hash: sha256('{"wide": "[TooManyKeys]"}'), truncated: true });
+    // A Proxy that claims a million keys is never asked whether each one is enumerable.
+    let asked = 0;
+    const claims = new Proxy({}, {
+      ownKeys: () => Array.from({ length: 1_000_000 }, (_, i) => `k${i}`),
+      getOwnPropertyDescriptor: () => {
+        asked += 1;
+        return { value: 1, enumerable: true, configurable: true };
+      },
+    });
+    expect(hasher(claims)).toEqual({ hash: sha256('"[TooManyKeys]"'), truncated: true });
+    expect(asked).toBe(0);
+    // Within the budget, the object is written as before.
+    expect(hasher({ b: 1, a: 2 })).toEqual({ hash: sha256('{"a": 2, "b": 1}'), truncated: false });
+  });
+
   it('hashes a 100,000-deep object without recursion trouble: past MAX_DEPTH a marker, and truncated', () => {
     let deep: unknown = 'bottom';
     for (let i = 0; i < 100_000; i++) deep = { a: deep };

@@ -10,6 +10,7 @@ export const MARKERS = {
   circular: '"[Circular]"',
   unreadable: '"[Unreadable]"',
   tooDeep: '"[MaxDepth]"',
+  tooManyKeys: '"[TooManyKeys]"',
 } as const;
 
 // BigInts beyond this many decimal digits cost quadratic time to print in decimal.
@@ -297,6 +298,15 @@ export class CanonicalJsonWriter {
   private object(o: object, depth: number): void {
     let keys: string[];
     try {
+      // More keys than the walk may still visit: the text would be cut inside
+      // this object anyway, and listing and sorting a million keys (or asking a
+      // Proxy a million times whether each is enumerable) is the very cost the
+      // budget exists to bound. Counted before anything is read.
+      if (Reflect.ownKeys(o).length > this.maxBytes - this.visits) {
+        this.capped = true;
+        this.out += MARKERS.tooManyKeys;
+        return;
+      }
       keys = Object.keys(o);
     } catch {
       this.out += MARKERS.unreadable; // a Proxy whose ownKeys trap throws
