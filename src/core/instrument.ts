@@ -41,7 +41,8 @@ export function instrument(spec: Spec, target: (...args: never[]) => unknown, th
       span.end({ type: 'error', error });
       throw error;
     }
-    return settle(result, span, frame);
+    // A run or a model call that resolves to a stream lasts until the stream ends; a tool's result is a value.
+    return settle(result, span, frame, spec.kind !== 'tool');
   });
 }
 

@@ -34,6 +34,8 @@ function ensureRegistry(): Registry<unknown, unknown> {
         `nestjs-agent-logging: two incompatible copies are loaded (registry ${existing.version} and ${VERSION}); install one version`,
       );
     }
+    // A copy of this version that predates a field adds it, rather than failing the boot.
+    existing.earlier ??= [];
     return existing;
   }
   const created: Registry<unknown, unknown> = {

@@ -87,13 +87,26 @@ export class AgentLoggingModule extends ConfigurableModuleClass implements Befor
   }
 }
 
+/**
+ * How long shutdown waits for the log to be flushed: a destination whose
+ * reader stalled (a backed-up log shipper, sonic-boom with `minLength` waiting
+ * for a drain that never comes) must not hold the process forever.
+ */
+const FLUSH_TIMEOUT_MS = 3000;
+
 function flushSink(engine: Engine): Promise<void> {
   return new Promise<void>((resolve) => {
-    try {
-      if (engine.sink.flush) engine.sink.flush(() => resolve());
-      else resolve();
-    } catch {
+    const timer = setTimeout(resolve, FLUSH_TIMEOUT_MS);
+    timer.unref();
+    const done = () => {
+      clearTimeout(timer);
       resolve();
+    };
+    try {
+      if (engine.sink.flush) engine.sink.flush(done);
+      else done();
+    } catch {
+      done();
     }
   });
 }

@@ -1,4 +1,4 @@
-import { Observable, firstValueFrom, take } from 'rxjs';
+import { BehaviorSubject, NEVER, Observable, concat, firstValueFrom, of, take } from 'rxjs';
 import { AgentTool, withAgentRun } from 'nestjs-agent-logging';
 import { installEngine, tick } from '../support/engine-harness';
 
@@ -48,6 +48,39 @@ describe('consumers that take what they need from an Observable', () => {
       ['http_get', 'ok'],
       ['ticks', 'ok'],
       ['ticks', 'cancelled'],
+    ]);
+  });
+});
+
+describe('consumers of a source that emits while being subscribed', () => {
+  let harness: ReturnType<typeof installEngine>;
+  beforeEach(() => {
+    harness = installEngine();
+  });
+  afterEach(() => harness.uninstall());
+
+  class Cache {
+    readonly latest = new BehaviorSubject({ price: 42 });
+    @AgentTool('cached_price')
+    price(): Observable<{ price: number }> {
+      return this.latest.asObservable();
+    }
+    @AgentTool('first_then_never')
+    firstThenNever(): Observable<number> {
+      return concat(of(1), NEVER);
+    }
+  }
+
+  it('ends the step ok for firstValueFrom on a BehaviorSubject and take(1) on a source that never completes', async () => {
+    const cache = new Cache();
+    await withAgentRun('cache', async () => {
+      expect(await firstValueFrom(cache.price())).toEqual({ price: 42 });
+      expect(await firstValueFrom(cache.firstThenNever().pipe(take(1)))).toBe(1);
+    })();
+    await tick();
+    expect(harness.capture.events.filter((e) => e.event === 'tool_result').map((e) => [e.tool, e.status])).toEqual([
+      ['cached_price', 'ok'],
+      ['first_then_never', 'ok'],
     ]);
   });
 });

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { AgentLlm, AgentRun, AgentTool, withAgentRun } from 'nestjs-agent-logging';
 import { expectWellFormedRun, installEngine, runsIn, tick } from '../support/engine-harness';
 
@@ -87,6 +88,77 @@ describe('a Promise that resolves to a stream', () => {
     const events = [...runsIn(harness.capture.events).values()][0];
     expect(events.map((e) => e.event)).toEqual(['run_started', 'agent_step', 'tool_call', 'tool_result', 'run_finished']);
     expect(expectWellFormedRun(events)).toMatchObject({ status: 'ok', stop_reason: 'completed', tool_calls: 1 });
+  });
+});
+
+/** An SDK's Promise subclass: extra methods, and for a paginated list, async iteration of its own. */
+class ApiPromise<T> extends Promise<T> {
+  withResponse() {
+    return this.then((data) => ({ data, response: { status: 200 } }));
+  }
+  async *[Symbol.asyncIterator]() {
+    yield* [1, 2, 3];
+  }
+}
+
+class Sdk {
+  // Not async: the SDK's own Promise passed straight through, the usual shape.
+  @AgentLlm('gpt-4o-mini')
+  create(): Promise<{ model: string }> {
+    return new ApiPromise((resolve) => setTimeout(() => resolve({ model: 'gpt-4o-mini' }), 2));
+  }
+
+  @AgentTool('download')
+  async download(): Promise<Readable> {
+    return Readable.from(['a', 'b']);
+  }
+
+  @AgentRun('pipes')
+  async pipes(): Promise<Readable> {
+    return Readable.from(['x']);
+  }
+}
+
+describe('what a Promise-returning method gives back', () => {
+  let harness: ReturnType<typeof installEngine>;
+  beforeEach(() => {
+    harness = installEngine();
+  });
+  afterEach(() => harness.uninstall());
+
+  it('keeps a Promise subclass\'s class and methods, while awaiting it is observed', async () => {
+    const sdk = new Sdk();
+    const run = withAgentRun('sdk', async () => {
+      const promise = sdk.create();
+      expect(promise).toBeInstanceOf(ApiPromise);
+      expect(await (promise as ApiPromise<{ model: string }>).withResponse()).toEqual({ data: { model: 'gpt-4o-mini' }, response: { status: 200 } });
+      const pages: number[] = [];
+      for await (const page of promise as unknown as AsyncIterable<number>) pages.push(page);
+      expect(pages).toEqual([1, 2, 3]);
+      return promise;
+    });
+    expect(await run()).toEqual({ model: 'gpt-4o-mini' });
+    await tick();
+    const events = [...runsIn(harness.capture.events).values()][0];
+    expectWellFormedRun(events);
+    expect(events.find((e) => e.event === 'llm_result')).toMatchObject({ status: 'ok', model: 'gpt-4o-mini' });
+  });
+
+  it('ends a tool at its Promise even when it resolves to a stream, and never holds a run for a Node stream', async () => {
+    const sdk = new Sdk();
+    const chunks: string[] = [];
+    await withAgentRun('downloads', async () => {
+      const stream = await sdk.download();
+      await new Promise((resolve) => stream.on('data', (c: string) => chunks.push(c)).on('end', resolve));
+    })();
+    const piped = await sdk.pipes();
+    piped.resume(); // read some other way than for await: the run must not wait for an iteration that never comes
+    await tick(5);
+    expect(chunks).toEqual(['a', 'b']);
+    expect(harness.engine.runsInFlight).toBe(0);
+    const runs = [...runsIn(harness.capture.events).values()];
+    expect(runs.map((r) => expectWellFormedRun(r).status)).toEqual(['ok', 'ok']);
+    expect(runs[0].find((e) => e.event === 'tool_result')).toMatchObject({ status: 'ok' });
   });
 });
 

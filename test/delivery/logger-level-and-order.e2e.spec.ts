@@ -39,6 +39,16 @@ describe('what reaches the log', () => {
     expect(silent.raw).toBe('');
   });
 
+  it('still shuts down when the destination never finishes flushing (a stalled log reader)', async () => {
+    const stalled = new LogCapture();
+    // pino hands flush() to a destination that has one; this one never calls back.
+    Object.assign(stalled, { flush: () => undefined });
+    let closed = false;
+    await withApp(pino(stalled), (agent) => void agent.run(1)).then(() => (closed = true));
+    expect(closed).toBe(true);
+    expect(stalled.events.map((e) => e.event)).toContain('run_finished');
+  }, 20_000);
+
   it('keeps every line, in the order written, when shutdown flushes an asynchronous file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agent-order-'));
     try {

@@ -24,16 +24,21 @@ export { isObservable };
 export function observeObservable<T>(source: Observable<T>, span: Span, frame: Frame): Observable<T> {
   return new Observable<T>((subscriber) => {
     let settled = false;
-    let delivering = false;
+    // Deliveries in progress (re-entrant when the consumer feeds the source), and
+    // whether the consumer closed itself while receiving a value: a source that
+    // emits during subscribe has the teardown run only after subscribe returns.
+    let delivering = 0;
+    let consumerDone = false;
     const subscription = runInFrame(frame, () =>
       source.subscribe({
         next: (value) => {
           span.observe?.(value);
-          delivering = true;
+          delivering += 1;
           try {
             runInFrame(frame, () => subscriber.next(value));
           } finally {
-            delivering = false;
+            delivering -= 1;
+            if (subscriber.closed && !settled) consumerDone = true;
           }
         },
         error: (error: unknown) => {
@@ -51,7 +56,7 @@ export function observeObservable<T>(source: Observable<T>, span: Span, frame: F
     return () => {
       // The source's teardown (finalize, a model client's abort) runs inside the run too.
       runInFrame(frame, () => subscription.unsubscribe());
-      if (!settled) span.end(delivering ? { type: 'ok', value: undefined } : { type: 'cancelled' });
+      if (!settled) span.end(delivering > 0 || consumerDone ? { type: 'ok', value: undefined } : { type: 'cancelled' });
     };
   });
 }
