@@ -1,6 +1,8 @@
+import { pbkdf2 } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import pino, { type Logger } from 'pino';
@@ -49,26 +51,29 @@ describe('what reaches the log', () => {
     expect(stalled.events.map((e) => e.event)).toContain('run_finished');
   }, 20_000);
 
-  it('keeps every line, in the order written, when shutdown flushes an asynchronous file', async () => {
+  it('keeps every line, in the order written, when shutdown flushes while a write is still in flight', async () => {
+    // libuv's threadpool (4 threads) kept busy, so the destination's first asynchronous write waits in its queue
+    // when the app closes: a synchronous flush then would write the lines behind it before it.
     const dir = mkdtempSync(join(tmpdir(), 'agent-order-'));
     try {
-      // Several rounds, each closing the app straight after its runs, while the destination is still writing.
-      for (let round = 0; round < 5; round++) {
-        const file = join(dir, `round-${round}.ndjson`);
-        const destination = pino.destination({ dest: file, sync: false });
-        await new Promise((resolve) => destination.once('ready', resolve));
-        await withApp(pino(destination), (agent) => {
-          for (let i = 0; i < 50; i++) agent.run(i);
-        });
-        await new Promise((resolve) => {
-          destination.once('close', resolve);
-          destination.end();
-        });
-        const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LogLine);
-        expect(lines).toHaveLength(250);
-        // Written run after run, each in seq order: the file must read the same.
-        expect(lines.map((l) => l.seq)).toEqual(lines.map((_, i) => (i % 5) + 1));
-      }
+      const file = join(dir, 'events.ndjson');
+      const destination = pino.destination({ dest: file, sync: false });
+      await new Promise((resolve) => destination.once('ready', resolve));
+      let busy: Promise<unknown>[] = [];
+      await withApp(pino(destination), (agent) => {
+        busy = Array.from({ length: 4 }, () => promisify(pbkdf2)('secret', 'salt', 300_000, 64, 'sha512'));
+        for (let i = 0; i < 50; i++) agent.run(i);
+        expect((destination as unknown as { _writing: boolean })._writing).toBe(true); // the premise of the test
+      });
+      await Promise.all(busy);
+      await new Promise((resolve) => {
+        destination.once('close', resolve);
+        destination.end();
+      });
+      const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LogLine);
+      expect(lines).toHaveLength(250);
+      // Written run after run, each in seq order: the file must read the same.
+      expect(lines.map((l) => l.seq)).toEqual(lines.map((_, i) => (i % 5) + 1));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
