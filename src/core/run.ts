@@ -1,3 +1,4 @@
+import { callSubject } from './hashing/hasher';
 import { elapsedMs, monotonicNow } from './clock';
 import { describeError } from './describe-error';
 import type { AgentEventName, StepStatus, StopReason, TokenUsage } from './events/agent-event';
@@ -90,7 +91,7 @@ export class Run implements Span, Frame {
     this.parentRun = parentRun;
     this.channel = engine.sink.openRun({ run_id: this.runId, trace_id: this.traceId, agent: spec.agent, schema: SCHEMA_VERSION });
 
-    const subject = args.length === 1 ? args[0] : args;
+    const subject = callSubject(args);
     const task = engine.hash(subject);
     this.emit('info', 'run_started', this.spanId, this.parentSpanId, {
       request_id: request?.requestId,

@@ -1,3 +1,4 @@
+import { callSubject } from './hashing/hasher';
 import { elapsedMs, monotonicNow } from './clock';
 import { describeError } from './describe-error';
 import type { StepStatus, TokenUsage } from './events/agent-event';
@@ -30,7 +31,7 @@ export class Step implements Span, Frame {
     args: readonly unknown[],
   ) {
     const spanId = this.spanId;
-    const subject = args.length === 1 ? args[0] : args;
+    const subject = callSubject(args);
     if (spec.kind === 'tool') {
       run.emit('info', 'agent_step', spanId, parentSpanId, { step_index: index, step_type: 'tool_call', tool: spec.tool });
       const args_ = run.engine.hash(subject);

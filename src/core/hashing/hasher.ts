@@ -19,6 +19,13 @@ export interface HasherOptions {
 export type Hasher = (value: unknown) => HashResult;
 
 /**
+ * What a call's hash (`args_hash`, `task_hash`) and capture cover: the
+ * argument itself when the method is called with exactly one (the usual
+ * `tool(args)` shape), else the array of its arguments.
+ */
+export const callSubject = (args: readonly unknown[]): unknown => (args.length === 1 ? args[0] : args);
+
+/**
  * 64 KiB: every ordinary tool argument, prompt and result fits whole, and the
  * worst case stays a fraction of a millisecond of synchronous work on the
  * event loop, paid on every step. Raise it when exact equality of large
