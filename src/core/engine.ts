@@ -6,6 +6,9 @@ import type { ForcedEnd, Run } from './run';
 import type { EventSink } from './sink/event-sink';
 import { extractTokenUsage, type UsageExtractor } from './token-usage';
 
+/** How long a flush at shutdown may take before the process is let go. */
+const FLUSH_TIMEOUT_MS = 3000;
+
 /** Everything the engine needs, already validated by the adapter. */
 export interface EngineConfig {
   sink: EventSink;
@@ -95,6 +98,29 @@ export class Engine {
   /** Ends every run in flight, e.g. with `shutdown` when the process stops. */
   endAll(reason: ForcedEnd): void {
     for (const run of [...this.inFlight]) run.forceEnd(reason);
+  }
+
+  /**
+   * Writes out what the destination still holds; resolves when it is done,
+   * or after FLUSH_TIMEOUT_MS at most, and never rejects: a destination whose
+   * reader stalled (a backed-up log shipper, sonic-boom with `minLength`
+   * waiting for a drain that never comes) must not hold shutdown forever.
+   */
+  flush(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, FLUSH_TIMEOUT_MS);
+      timer.unref();
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      try {
+        if (this.sink.flush) this.sink.flush(done);
+        else done();
+      } catch {
+        done();
+      }
+    });
   }
 
   /**

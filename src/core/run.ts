@@ -1,4 +1,3 @@
-import { callSubject } from './hashing/hasher';
 import { elapsedMs, monotonicNow } from './clock';
 import { describeError } from './describe-error';
 import type { AgentEventName, StepStatus, StopReason, TokenUsage } from './events/agent-event';
@@ -6,6 +5,7 @@ import { SCHEMA_VERSION } from './events/agent-event';
 import { buildEvent, type EventFields } from './events/build-event';
 import type { Engine } from './engine';
 import { AgentRunTimeoutError, MaxStepsExceededError } from './errors';
+import { callSubject } from './hashing/hasher';
 import { newRunId, newSpanId, newTraceId } from './ids';
 import type { Outcome, Span } from './outcome';
 import type { Frame, RequestScope } from './run-context';

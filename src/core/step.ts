@@ -1,7 +1,7 @@
-import { callSubject } from './hashing/hasher';
 import { elapsedMs, monotonicNow } from './clock';
 import { describeError } from './describe-error';
 import type { StepStatus, TokenUsage } from './events/agent-event';
+import { callSubject } from './hashing/hasher';
 import { newSpanId } from './ids';
 import type { Outcome, Span } from './outcome';
 import type { Run } from './run';

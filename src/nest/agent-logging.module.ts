@@ -73,7 +73,7 @@ export class AgentLoggingModule extends ConfigurableModuleClass implements Befor
   /** Runs still in flight get their run_finished (`shutdown`), then the logger is flushed. */
   async beforeApplicationShutdown(): Promise<void> {
     this.engine.endAll('shutdown');
-    await flushSink(this.engine);
+    await this.engine.flush();
   }
 
   /**
@@ -82,31 +82,7 @@ export class AgentLoggingModule extends ConfigurableModuleClass implements Befor
    * too, before Nest re-raises the signal and the process dies unflushed.
    */
   async onApplicationShutdown(): Promise<void> {
-    await flushSink(this.engine);
+    await this.engine.flush();
     this.engine.uninstall();
   }
-}
-
-/**
- * How long shutdown waits for the log to be flushed: a destination whose
- * reader stalled (a backed-up log shipper, sonic-boom with `minLength` waiting
- * for a drain that never comes) must not hold the process forever.
- */
-const FLUSH_TIMEOUT_MS = 3000;
-
-function flushSink(engine: Engine): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, FLUSH_TIMEOUT_MS);
-    timer.unref();
-    const done = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    try {
-      if (engine.sink.flush) engine.sink.flush(done);
-      else done();
-    } catch {
-      done();
-    }
-  });
 }
