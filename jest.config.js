@@ -4,6 +4,10 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
-  moduleNameMapper: { '^nestjs-agent-logging$': '<rootDir>/src/index.ts' },
+  moduleNameMapper: {
+    '^nestjs-agent-logging$': '<rootDir>/src/index.ts',
+    // The sources import each other with the `.js` extension the ESM build needs.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   testTimeout: 30000,
 };

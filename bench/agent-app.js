@@ -5,7 +5,7 @@
 require('reflect-metadata');
 const { Injectable, Module } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
-const { AgentLlm, AgentLoggingModule, AgentRun, AgentTool } = require('../dist');
+const { AgentLlm, AgentLoggingModule, AgentRun, AgentTool } = require('../dist/cjs');
 const { ARGS, logger, searchDocs } = require('./baselines');
 
 function decorate(target, key, ...decorators) {

@@ -17,7 +17,7 @@ const path = require('node:path');
 
 const MB = Number(process.env.INSPECTOR_BENCH_MB ?? 1024);
 const REPEAT = Number(process.env.INSPECTOR_BENCH_REPEAT ?? 3);
-const CLI = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
+const CLI = path.join(__dirname, '..', 'dist', 'cjs', 'cli', 'main.js');
 if (!existsSync(CLI)) {
   console.error('build first: npm run build');
   process.exit(1);

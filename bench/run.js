@@ -4,8 +4,8 @@ const pino = require('pino');
 // `npm run bench`: what the library costs per tool call, per run and per byte
 // hashed, against baselines measured in the same process and the same run.
 // Ratios, not absolute times, are what carries from one machine to another.
-const { withAgentRun } = require('../dist');
-const { createHasher } = require('../dist/core/hashing/hasher');
+const { withAgentRun } = require('../dist/cjs');
+const { createHasher } = require('../dist/cjs/core/hashing/hasher');
 const { ARGS, drainSometimes, provider, searchDocs, seedStyleRun, seedStyleTool, otelSpanTool } = require('./baselines');
 const { startAgentApp } = require('./agent-app');
 const { heapPerRun } = require('./memory');

@@ -10,7 +10,7 @@ const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 const logFile = path.join(root, 'sample-app', 'logs', 'agent-events.ndjson');
-const cli = path.join(root, 'dist', 'cli', 'main.js');
+const cli = path.join(root, 'dist', 'cjs', 'cli', 'main.js');
 
 const QUESTIONS = [
   { question: 'Where is my order A-1001?' },

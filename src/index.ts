@@ -1,15 +1,15 @@
 // The public API of nestjs-agent-logging, and nothing else.
 
-export { AgentLoggingModule } from './nest/agent-logging.module';
-export type { AgentLoggingModuleOptions, AgentLoggingModuleExtras } from './nest/agent-logging.options';
-export type { CaptureOptions } from './core/capture/capture';
-export type { ErrorMessageMode } from './core/redaction/scrubber';
-export { AgentRun } from './nest/agent-run.decorator';
-export { AgentTool } from './nest/agent-tool.decorator';
-export { AgentLlm } from './nest/agent-llm.decorator';
-export { AgentContextInterceptor } from './nest/agent-context.interceptor';
+export { AgentLoggingModule } from './nest/agent-logging.module.js';
+export type { AgentLoggingModuleOptions, AgentLoggingModuleExtras } from './nest/agent-logging.options.js';
+export type { CaptureOptions } from './core/capture/capture.js';
+export type { ErrorMessageMode } from './core/redaction/scrubber.js';
+export { AgentRun } from './nest/agent-run.decorator.js';
+export { AgentTool } from './nest/agent-tool.decorator.js';
+export { AgentLlm } from './nest/agent-llm.decorator.js';
+export { AgentContextInterceptor } from './nest/agent-context.interceptor.js';
 
-export type { AgentRunOptions, AgentToolOptions, AgentLlmOptions } from './core/specs';
+export type { AgentRunOptions, AgentToolOptions, AgentLlmOptions } from './core/specs.js';
 export {
   currentAgentRun,
   setStopReason,
@@ -18,9 +18,9 @@ export {
   withAgentTool,
   withAgentLlm,
   type AgentRunInfo,
-} from './core/agent-context';
-export { agentLogMixin } from './core/agent-log-mixin';
-export { MaxStepsExceededError, AgentRunTimeoutError, AgentLoggingConfigError } from './core/errors';
-export { extractTokenUsage, type UsageExtractor } from './core/token-usage';
-export type * from './core/events/agent-event';
-export { SCHEMA_VERSION } from './core/events/agent-event';
+} from './core/agent-context.js';
+export { agentLogMixin } from './core/agent-log-mixin.js';
+export { MaxStepsExceededError, AgentRunTimeoutError, AgentLoggingConfigError } from './core/errors.js';
+export { extractTokenUsage, type UsageExtractor } from './core/token-usage.js';
+export type * from './core/events/agent-event.js';
+export { SCHEMA_VERSION } from './core/events/agent-event.js';

@@ -1,5 +1,5 @@
-import { createScrubber, SCRUB_LOOKAHEAD } from '../core/redaction/scrubber';
-import { lineTime } from './log-event';
+import { createScrubber, SCRUB_LOOKAHEAD } from '../core/redaction/scrubber.js';
+import { lineTime } from './log-event.js';
 
 /**
  * One of the app's own log lines written inside a run (nestjs-pino with

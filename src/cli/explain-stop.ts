@@ -1,5 +1,5 @@
-import { formatMs } from './format-units';
-import type { RunView, StepView } from './run-view';
+import { formatMs } from './format-units.js';
+import type { RunView, StepView } from './run-view.js';
 
 export interface StopExplanation {
   /** One sentence for on-call: "stopped: tool `refund` failed with TimeoutError after 3 steps". */

@@ -1,10 +1,10 @@
-import { scrubAppLogLine, toAppLogLine, type AppLogLine, type AppLogs } from './app-log-line';
-import { CliError } from './cli-error';
-import type { InputSource } from './input-sources';
-import type { LogEvent } from './log-event';
-import { NeedleSet, emptyReport, readEvents, type ReadReport } from './read-events';
-import { buildRunView, nestRuns, type RunView } from './run-view';
-import { offsetBefore, runIdTimeRange } from './time-seek';
+import { scrubAppLogLine, toAppLogLine, type AppLogLine, type AppLogs } from './app-log-line.js';
+import { CliError } from './cli-error.js';
+import type { InputSource } from './input-sources.js';
+import type { LogEvent } from './log-event.js';
+import { NeedleSet, emptyReport, readEvents, type ReadReport } from './read-events.js';
+import { buildRunView, nestRuns, type RunView } from './run-view.js';
+import { offsetBefore, runIdTimeRange } from './time-seek.js';
 
 const MIN_PREFIX = 4;
 /** The app's own lines kept per tree: enough to read, bounded for a chatty app. */

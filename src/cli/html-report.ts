@@ -1,10 +1,10 @@
-import { appLogsHint, appLogsShownCount, type AppLogs } from './app-log-line';
-import { formatCount, formatMs, formatPercent, formatUsd } from './format-units';
-import type { ReadReport } from './read-events';
-import type { Stats } from './run-stats';
-import type { RunSummary } from './run-summary';
-import type { Timeline, TimelineRow } from './run-timeline';
-import { safeText } from './terminal-text';
+import { appLogsHint, appLogsShownCount, type AppLogs } from './app-log-line.js';
+import { formatCount, formatMs, formatPercent, formatUsd } from './format-units.js';
+import type { ReadReport } from './read-events.js';
+import type { Stats } from './run-stats.js';
+import type { RunSummary } from './run-summary.js';
+import type { Timeline, TimelineRow } from './run-timeline.js';
+import { safeText } from './terminal-text.js';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 

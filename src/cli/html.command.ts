@@ -1,17 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { appLogsHint } from './app-log-line';
-import { CliError } from './cli-error';
-import { noteReport, printJson, printText } from './command-output';
-import { appLogsOf, findRun } from './find-run';
-import { renderPage, renderRunSection, renderRunsTable, renderStatsSection } from './html-report';
-import { resolveSources } from './input-sources';
-import { PriceTable } from './price-table';
-import { readEvents } from './read-events';
-import { RunStats } from './run-stats';
-import { RunSummaries } from './run-summary';
-import { buildTimeline } from './run-timeline';
-import { WaterfallKeeper } from './waterfall-keeper';
+import { appLogsHint } from './app-log-line.js';
+import { CliError } from './cli-error.js';
+import { noteReport, printJson, printText } from './command-output.js';
+import { appLogsOf, findRun } from './find-run.js';
+import { renderPage, renderRunSection, renderRunsTable, renderStatsSection } from './html-report.js';
+import { resolveSources } from './input-sources.js';
+import { PriceTable } from './price-table.js';
+import { readEvents } from './read-events.js';
+import { RunStats } from './run-stats.js';
+import { RunSummaries } from './run-summary.js';
+import { buildTimeline } from './run-timeline.js';
+import { WaterfallKeeper } from './waterfall-keeper.js';
 
 interface HtmlOptions {
   all?: boolean;

@@ -2,16 +2,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { CliError } from './cli-error';
-import { registerHtml } from './html.command';
-import { registerRuns } from './runs.command';
-import { registerShow } from './show.command';
-import { registerStats } from './stats.command';
-import { colorErr, safeText } from './terminal-text';
+import { CliError } from './cli-error.js';
+import { registerHtml } from './html.command.js';
+import { registerRuns } from './runs.command.js';
+import { registerShow } from './show.command.js';
+import { registerStats } from './stats.command.js';
+import { colorErr, safeText } from './terminal-text.js';
 
 function version(): string {
   try {
-    return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
   }

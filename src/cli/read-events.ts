@@ -1,7 +1,7 @@
-import type { AgentEventName } from '../core/events/agent-event';
-import { CliError } from './cli-error';
-import type { InputSource } from './input-sources';
-import { lineTime, toLogEvent, type LogEvent } from './log-event';
+import type { AgentEventName } from '../core/events/agent-event.js';
+import { CliError } from './cli-error.js';
+import type { InputSource } from './input-sources.js';
+import { lineTime, toLogEvent, type LogEvent } from './log-event.js';
 
 /** What reading found besides the events: shown on stderr and under `input` in `--json`. */
 export interface ReadReport {

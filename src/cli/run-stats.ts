@@ -1,7 +1,7 @@
-import { LatencySketch } from './latency-sketch';
-import type { LogEvent } from './log-event';
-import type { PriceTable } from './price-table';
-import { RunSummaries, type RunSummary } from './run-summary';
+import { LatencySketch } from './latency-sketch.js';
+import type { LogEvent } from './log-event.js';
+import type { PriceTable } from './price-table.js';
+import { RunSummaries, type RunSummary } from './run-summary.js';
 
 export interface LatencyQuantiles {
   p50_ms?: number;

@@ -1,5 +1,5 @@
-import type { LogEvent } from './log-event';
-import type { PriceTable } from './price-table';
+import type { LogEvent } from './log-event.js';
+import type { PriceTable } from './price-table.js';
 
 /** One row of `runs`: what a run was, without its steps. */
 export interface RunSummary {

@@ -1,5 +1,5 @@
-import { explainStop, type StopExplanation } from './explain-stop';
-import type { RunView, StepView } from './run-view';
+import { explainStop, type StopExplanation } from './explain-stop.js';
+import type { RunView, StepView } from './run-view.js';
 
 /**
  * Gaps shorter than this are not shown: step starts come from millisecond

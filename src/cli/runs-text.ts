@@ -1,6 +1,6 @@
-import { formatCount, formatMs, formatUsd } from './format-units';
-import type { RunSummary } from './run-summary';
-import { renderTable, safeText, statusText } from './terminal-text';
+import { formatCount, formatMs, formatUsd } from './format-units.js';
+import type { RunSummary } from './run-summary.js';
+import { renderTable, safeText, statusText } from './terminal-text.js';
 
 /** Runs as a table: one row per run, nested runs marked ↳. */
 export function renderRunsText(runs: RunSummary[], priced: boolean): string {

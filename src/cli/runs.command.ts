@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
-import { CliError } from './cli-error';
-import { noteReport, printJson, printText } from './command-output';
-import { resolveSources } from './input-sources';
-import { PriceTable } from './price-table';
-import { readEvents } from './read-events';
-import { RunSummaries, type RunSummary } from './run-summary';
-import { renderRunsText } from './runs-text';
-import { color } from './terminal-text';
-import { parseDuration, parseInstant } from './time-filters';
+import { CliError } from './cli-error.js';
+import { noteReport, printJson, printText } from './command-output.js';
+import { resolveSources } from './input-sources.js';
+import { PriceTable } from './price-table.js';
+import { readEvents } from './read-events.js';
+import { RunSummaries, type RunSummary } from './run-summary.js';
+import { renderRunsText } from './runs-text.js';
+import { color } from './terminal-text.js';
+import { parseDuration, parseInstant } from './time-filters.js';
 
 interface RunsOptions {
   json?: boolean;

@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
-import { CliError } from './cli-error';
-import { noteReport, printJson, printText } from './command-output';
-import { formatCount, formatMs, formatPercent, formatUsd } from './format-units';
-import { resolveSources } from './input-sources';
-import type { LogEvent } from './log-event';
-import { PriceTable } from './price-table';
-import { readEvents } from './read-events';
-import { RunStats, type Stats } from './run-stats';
-import { renderRunsText } from './runs-text';
-import { color, renderTable, safeText } from './terminal-text';
-import { parseInstant } from './time-filters';
+import { CliError } from './cli-error.js';
+import { noteReport, printJson, printText } from './command-output.js';
+import { formatCount, formatMs, formatPercent, formatUsd } from './format-units.js';
+import { resolveSources } from './input-sources.js';
+import type { LogEvent } from './log-event.js';
+import { PriceTable } from './price-table.js';
+import { readEvents } from './read-events.js';
+import { RunStats, type Stats } from './run-stats.js';
+import { renderRunsText } from './runs-text.js';
+import { color, renderTable, safeText } from './terminal-text.js';
+import { parseInstant } from './time-filters.js';
 
 /** `stats` as text: one section per question on-call asks. */
 function renderStats(stats: Stats, priced: boolean): string {

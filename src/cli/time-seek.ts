@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { isGzip } from './input-sources';
-import { lineTime } from './log-event';
+import { isGzip } from './input-sources.js';
+import { lineTime } from './log-event.js';
 
 /**
  * The start-time range a run id prefix allows. Run ids are UUID v7: their

@@ -1,5 +1,5 @@
-import type { LogEvent } from './log-event';
-import { buildRunView, nestRuns, type RunView } from './run-view';
+import type { LogEvent } from './log-event.js';
+import { buildRunView, nestRuns, type RunView } from './run-view.js';
 
 interface Group {
   root: string;

@@ -1,8 +1,8 @@
-import { appLogsHint, appLogsShownCount, type AppLogs } from './app-log-line';
-import { formatCount, formatMs } from './format-units';
-import type { RunView } from './run-view';
-import type { Timeline, TimelineRow } from './run-timeline';
-import { color, renderTable, safeText, statusText } from './terminal-text';
+import { appLogsHint, appLogsShownCount, type AppLogs } from './app-log-line.js';
+import { formatCount, formatMs } from './format-units.js';
+import type { RunView } from './run-view.js';
+import type { Timeline, TimelineRow } from './run-timeline.js';
+import { color, renderTable, safeText, statusText } from './terminal-text.js';
 
 /** Draws [start, end] on a `width`-character axis from t0 to t1; at least one character. */
 function bar(t0: number, t1: number, start: number, end: number, width: number): { from: number; to: number } {

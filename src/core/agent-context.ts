@@ -1,6 +1,6 @@
-import { installedEngine } from './engine';
-import { formatTraceParent } from './traceparent';
-import { currentFrame } from './run-context';
+import { installedEngine } from './engine.js';
+import { formatTraceParent } from './traceparent.js';
+import { currentFrame } from './run-context.js';
 import {
   llmSpec,
   runSpec,
@@ -8,8 +8,8 @@ import {
   type AgentLlmOptions,
   type AgentRunOptions,
   type AgentToolOptions,
-} from './specs';
-import { wrapFunction } from './wrap-function';
+} from './specs.js';
+import { wrapFunction } from './wrap-function.js';
 
 /** What code inside a run can read about it. */
 export interface AgentRunInfo {

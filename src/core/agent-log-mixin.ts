@@ -1,5 +1,5 @@
-import { currentFrame } from './run-context';
-import { emittingEvent } from './sink/emitting-event';
+import { currentFrame } from './run-context.js';
+import { emittingEvent } from './sink/emitting-event.js';
 
 /**
  * A pino `mixin` that adds `run_id` and `trace_id` to every log line written

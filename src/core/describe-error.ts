@@ -1,4 +1,4 @@
-import type { Scrubber } from './redaction/scrubber';
+import type { Scrubber } from './redaction/scrubber.js';
 
 const CLASS_NAME = /^[A-Za-z_$][\w$.]{0,99}$/;
 

@@ -1,10 +1,10 @@
-import { createCapture, type Capture, type CaptureOptions } from './capture/capture';
-import { createHasher, type Hasher, type HashResult } from './hashing/hasher';
-import { createScrubber, type Scrubber, type ScrubberOptions } from './redaction/scrubber';
-import { registry } from './registry';
-import type { ForcedEnd, Run } from './run';
-import type { EventSink } from './sink/event-sink';
-import { extractTokenUsage, type UsageExtractor } from './token-usage';
+import { createCapture, type Capture, type CaptureOptions } from './capture/capture.js';
+import { createHasher, type Hasher, type HashResult } from './hashing/hasher.js';
+import { createScrubber, type Scrubber, type ScrubberOptions } from './redaction/scrubber.js';
+import { registry } from './registry.js';
+import type { ForcedEnd, Run } from './run.js';
+import type { EventSink } from './sink/event-sink.js';
+import { extractTokenUsage, type UsageExtractor } from './token-usage.js';
 
 /** How long a flush at shutdown may take before the process is let go. */
 const FLUSH_TIMEOUT_MS = 3000;

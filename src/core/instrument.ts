@@ -1,11 +1,11 @@
 import { throwError } from 'rxjs';
-import { installedEngine, type Engine } from './engine';
-import { MaxStepsExceededError } from './errors';
-import { Run } from './run';
-import { currentFrame, runInFrame, type Frame } from './run-context';
-import { settle } from './shapes/settle';
-import type { DeclaredReturn, Spec } from './specs';
-import type { Step } from './step';
+import { installedEngine, type Engine } from './engine.js';
+import { MaxStepsExceededError } from './errors.js';
+import { Run } from './run.js';
+import { currentFrame, runInFrame, type Frame } from './run-context.js';
+import { settle } from './shapes/settle.js';
+import type { DeclaredReturn, Spec } from './specs.js';
+import type { Step } from './step.js';
 
 /**
  * The one mechanism behind every decorator and every `withAgent*` wrapper:

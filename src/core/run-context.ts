@@ -1,5 +1,5 @@
-import type { Run } from './run';
-import { registry } from './registry';
+import type { Run } from './run.js';
+import { registry } from './registry.js';
 
 /** What the interceptor learnt about the request that is being served. */
 export interface RequestScope {

@@ -1,18 +1,18 @@
-import { elapsedMs, monotonicNow } from './clock';
-import { describeError } from './describe-error';
-import type { AgentEventName, StepStatus, StopReason, TokenUsage } from './events/agent-event';
-import { SCHEMA_VERSION } from './events/agent-event';
-import { buildEvent, type EventFields } from './events/build-event';
-import type { Engine } from './engine';
-import { AgentRunTimeoutError, MaxStepsExceededError } from './errors';
-import { callSubject } from './hashing/hasher';
-import { newRunId, newSpanId, newTraceId } from './ids';
-import type { Outcome, Span } from './outcome';
-import type { Frame, RequestScope } from './run-context';
-import type { EventLevel, RunChannel } from './sink/event-sink';
-import type { RunSpec, StepSpec } from './specs';
-import { Step } from './step';
-import { addTokenUsage } from './token-usage';
+import { elapsedMs, monotonicNow } from './clock.js';
+import { describeError } from './describe-error.js';
+import type { AgentEventName, StepStatus, StopReason, TokenUsage } from './events/agent-event.js';
+import { SCHEMA_VERSION } from './events/agent-event.js';
+import { buildEvent, type EventFields } from './events/build-event.js';
+import type { Engine } from './engine.js';
+import { AgentRunTimeoutError, MaxStepsExceededError } from './errors.js';
+import { callSubject } from './hashing/hasher.js';
+import { newRunId, newSpanId, newTraceId } from './ids.js';
+import type { Outcome, Span } from './outcome.js';
+import type { Frame, RequestScope } from './run-context.js';
+import type { EventLevel, RunChannel } from './sink/event-sink.js';
+import type { RunSpec, StepSpec } from './specs.js';
+import { Step } from './step.js';
+import { addTokenUsage } from './token-usage.js';
 
 /** How a run can be ended from outside its body. */
 export type ForcedEnd = 'timeout' | 'shutdown';

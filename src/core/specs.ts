@@ -1,5 +1,5 @@
-import { AgentLoggingConfigError } from './errors';
-import type { UsageExtractor } from './token-usage';
+import { AgentLoggingConfigError } from './errors.js';
+import type { UsageExtractor } from './token-usage.js';
 
 /** Options of `@AgentRun` and `withAgentRun`. */
 export interface AgentRunOptions {

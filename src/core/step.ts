@@ -1,13 +1,13 @@
-import { elapsedMs, monotonicNow } from './clock';
-import { describeError } from './describe-error';
-import type { StepStatus, TokenUsage } from './events/agent-event';
-import { callSubject } from './hashing/hasher';
-import { newSpanId } from './ids';
-import type { Outcome, Span } from './outcome';
-import type { Run } from './run';
-import type { Frame, RequestScope } from './run-context';
-import type { StepSpec } from './specs';
-import { extractFinishReason, extractResponseModel, normalizeTokenUsage } from './token-usage';
+import { elapsedMs, monotonicNow } from './clock.js';
+import { describeError } from './describe-error.js';
+import type { StepStatus, TokenUsage } from './events/agent-event.js';
+import { callSubject } from './hashing/hasher.js';
+import { newSpanId } from './ids.js';
+import type { Outcome, Span } from './outcome.js';
+import type { Run } from './run.js';
+import type { Frame, RequestScope } from './run-context.js';
+import type { StepSpec } from './specs.js';
+import { extractFinishReason, extractResponseModel, normalizeTokenUsage } from './token-usage.js';
 
 /**
  * One tool or model call inside a run: agent_step and tool_call when it

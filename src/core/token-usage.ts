@@ -1,5 +1,5 @@
-import type { TokenUsage } from './events/agent-event';
-import { isValidName } from './specs';
+import type { TokenUsage } from './events/agent-event.js';
+import { isValidName } from './specs.js';
 
 /** Reads token usage from a model call's result (or one streamed chunk of it). */
 export type UsageExtractor = (result: unknown) => TokenUsage | undefined;

@@ -1,5 +1,5 @@
-import { instrument } from './instrument';
-import type { Spec } from './specs';
+import { instrument } from './instrument.js';
+import type { Spec } from './specs.js';
 
 type Fn = (...args: never[]) => unknown;
 

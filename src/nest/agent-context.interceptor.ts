@@ -1,8 +1,8 @@
 import { Inject, Injectable, Optional, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import { runInRequestScope } from '../core/run-context';
-import { AGENT_LOGGING_OPTIONS, type AgentLoggingModuleOptions } from './agent-logging.options';
-import { createRequestScopeReader } from './request-scope.reader';
+import { runInRequestScope } from '../core/run-context.js';
+import { AGENT_LOGGING_OPTIONS, type AgentLoggingModuleOptions } from './agent-logging.options.js';
+import { createRequestScopeReader } from './request-scope.reader.js';
 
 /**
  * Binds request_id, user_id and the inbound trace into the run context for

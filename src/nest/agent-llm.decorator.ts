@@ -1,5 +1,5 @@
-import { llmSpec, type AgentLlmOptions } from '../core/specs';
-import { decorateMethod } from './decorate-method';
+import { llmSpec, type AgentLlmOptions } from '../core/specs.js';
+import { decorateMethod } from './decorate-method.js';
 
 /**
  * Marks a method as a model call: inside a run each call is a step, written as

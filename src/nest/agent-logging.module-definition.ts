@@ -1,8 +1,8 @@
 import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { AgentContextInterceptor } from './agent-context.interceptor';
-import { AGENT_LOGGING_OPTIONS, type AgentLoggingModuleExtras, type AgentLoggingModuleOptions } from './agent-logging.options';
-import { validateAsyncOptionKeys, validateExtras, validateOptionsShape } from './validate-options';
+import { AgentContextInterceptor } from './agent-context.interceptor.js';
+import { AGENT_LOGGING_OPTIONS, type AgentLoggingModuleExtras, type AgentLoggingModuleOptions } from './agent-logging.options.js';
+import { validateAsyncOptionKeys, validateExtras, validateOptionsShape } from './validate-options.js';
 
 /**
  * `forRoot` / `forRootAsync` come from Nest's own builder. The module is

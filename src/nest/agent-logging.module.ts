@@ -1,20 +1,28 @@
-import { Inject, Module, type DynamicModule, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
-import { Engine } from '../core/engine';
-import { createPinoSink } from '../core/sink/pino-sink';
-import { AgentContextInterceptor } from './agent-context.interceptor';
-import { ConfigurableModuleClass, OPTIONS_TYPE } from './agent-logging.module-definition';
-import { AGENT_LOGGING_OPTIONS, type AgentLoggingModuleOptions } from './agent-logging.options';
-import { eventLoggerResolver } from './event-logger';
-import { validateOptions } from './validate-options';
+import { Inject, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
+import { Engine } from '../core/engine.js';
+import { createPinoSink } from '../core/sink/pino-sink.js';
+import { AgentContextInterceptor } from './agent-context.interceptor.js';
+import { ConfigurableModuleClass, OPTIONS_TYPE } from './agent-logging.module-definition.js';
+import { AGENT_LOGGING_OPTIONS, type AgentLoggingModuleOptions } from './agent-logging.options.js';
+import { linkAppLogger, type AppLoggerLink } from './app-logger.js';
+import { validateOptions } from './validate-options.js';
 
 const AGENT_LOGGING_ENGINE = Symbol('AGENT_LOGGING_ENGINE');
 
+/** The engine, and the link to the app's logger it writes through. */
+interface Installed {
+  engine: Engine;
+  logger: AppLoggerLink;
+}
+
 /** Validates the options (failing the boot on a bad one) and installs the process's engine. */
-function createEngine(raw: AgentLoggingModuleOptions): Engine {
+function createEngine(raw: AgentLoggingModuleOptions, modules: ModulesContainer | undefined): Installed {
   const options = validateOptions(raw);
+  const logger = linkAppLogger(options, modules);
   const engine: Engine = new Engine({
     // A destination failing later (its 'error' event) is counted like a write that threw.
-    sink: createPinoSink(eventLoggerResolver(options), (err) => engine.dropped(err)),
+    sink: createPinoSink(logger.get, (err) => engine.dropped(err)),
     maxSteps: options.maxSteps,
     timeoutMs: options.timeoutMs,
     hashSecret: options.hashSecret,
@@ -27,7 +35,7 @@ function createEngine(raw: AgentLoggingModuleOptions): Engine {
   // Installed as soon as it exists, so runs started during bootstrap are logged too.
   engine.install();
   if (options.hashSecret === undefined && process.env.NODE_ENV === 'production') warnUnkeyedHashes();
-  return engine;
+  return { engine, logger };
 }
 
 let warnedUnkeyed = false;
@@ -55,14 +63,24 @@ function warnUnkeyedHashes(): void {
  */
 @Module({
   providers: [
-    { provide: AGENT_LOGGING_ENGINE, inject: [AGENT_LOGGING_OPTIONS], useFactory: createEngine },
+    { provide: AGENT_LOGGING_ENGINE, inject: [AGENT_LOGGING_OPTIONS, { token: ModulesContainer, optional: true }], useFactory: createEngine },
     AgentContextInterceptor,
   ],
   exports: [AgentContextInterceptor],
 })
-export class AgentLoggingModule extends ConfigurableModuleClass implements BeforeApplicationShutdown, OnApplicationShutdown {
-  constructor(@Inject(AGENT_LOGGING_ENGINE) private readonly engine: Engine) {
+export class AgentLoggingModule extends ConfigurableModuleClass implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly engine: Engine;
+  private readonly logger: AppLoggerLink;
+
+  constructor(@Inject(AGENT_LOGGING_ENGINE) installed: Installed) {
     super();
+    this.engine = installed.engine;
+    this.logger = installed.logger;
+  }
+
+  /** Every provider is built: the app's logger is found now, or its absence reported once. */
+  onApplicationBootstrap(): void {
+    this.logger.settle();
   }
 
   /** Nest's builder requires an argument; every option here has a default. */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { CaptureOptions } from '../core/capture/capture';
-import type { ErrorMessageMode } from '../core/redaction/scrubber';
-import type { UsageExtractor } from '../core/token-usage';
+import type { CaptureOptions } from '../core/capture/capture.js';
+import type { ErrorMessageMode } from '../core/redaction/scrubber.js';
+import type { UsageExtractor } from '../core/token-usage.js';
 
 /**
  * Options of `AgentLoggingModule.forRoot` / `forRootAsync`. Every option is

@@ -1,5 +1,5 @@
-import { runSpec, type AgentRunOptions } from '../core/specs';
-import { decorateMethod } from './decorate-method';
+import { runSpec, type AgentRunOptions } from '../core/specs.js';
+import { decorateMethod } from './decorate-method.js';
 
 /**
  * Marks a method as an agent run: each call writes run_started, then

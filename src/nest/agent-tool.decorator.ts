@@ -1,5 +1,5 @@
-import { toolSpec, type AgentToolOptions } from '../core/specs';
-import { decorateMethod } from './decorate-method';
+import { toolSpec, type AgentToolOptions } from '../core/specs.js';
+import { decorateMethod } from './decorate-method.js';
 
 /**
  * Marks a method as a tool: inside a run each call is a step, written as

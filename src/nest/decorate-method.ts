@@ -1,6 +1,6 @@
-import { AgentLoggingConfigError } from '../core/errors';
-import type { DeclaredReturn, Spec } from '../core/specs';
-import { wrapFunction } from '../core/wrap-function';
+import { AgentLoggingConfigError } from '../core/errors.js';
+import type { DeclaredReturn, Spec } from '../core/specs.js';
+import { wrapFunction } from '../core/wrap-function.js';
 
 const SPEC = Symbol.for('nestjs-agent-logging/spec');
 

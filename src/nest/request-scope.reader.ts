@@ -1,8 +1,8 @@
 import type { ExecutionContext } from '@nestjs/common';
-import type { RequestScope } from '../core/run-context';
-import { userPseudonymizer } from '../core/hashing/user-pseudonym';
-import { parseTraceParent } from '../core/traceparent';
-import type { AgentLoggingModuleOptions } from './agent-logging.options';
+import type { RequestScope } from '../core/run-context.js';
+import { userPseudonymizer } from '../core/hashing/user-pseudonym.js';
+import { parseTraceParent } from '../core/traceparent.js';
+import type { AgentLoggingModuleOptions } from './agent-logging.options.js';
 
 type Headers = (name: string) => unknown;
 type Obj = Record<string, unknown>;

@@ -1,8 +1,8 @@
-import { createCapturer } from '../core/capture/capture';
-import { AgentLoggingConfigError } from '../core/errors';
-import { assertValidScrubPatterns } from '../core/redaction/scrubber';
-import { MAX_TIMEOUT_MS } from '../core/specs';
-import type { AgentLoggingModuleExtras, AgentLoggingModuleOptions } from './agent-logging.options';
+import { createCapturer } from '../core/capture/capture.js';
+import { AgentLoggingConfigError } from '../core/errors.js';
+import { assertValidScrubPatterns } from '../core/redaction/scrubber.js';
+import { MAX_TIMEOUT_MS } from '../core/specs.js';
+import type { AgentLoggingModuleExtras, AgentLoggingModuleOptions } from './agent-logging.options.js';
 
 type Check = (value: unknown) => string | undefined;
 

@@ -50,7 +50,7 @@ describe('agent-log input limits and layering', () => {
 
   it('loads from core only the framework-free redaction module (and the error class it names), never Nest, pino or rxjs', () => {
     // Statically: every file dist/cli reaches through relative requires.
-    const dist = join(__dirname, '..', '..', 'dist');
+    const dist = join(__dirname, '..', '..', 'dist', 'cjs');
     const seen = new Set<string>();
     const packages = new Set<string>();
     const stack = readdirSync(join(dist, 'cli')).filter((f) => f.endsWith('.js')).map((f) => join(dist, 'cli', f));
@@ -59,7 +59,7 @@ describe('agent-log input limits and layering', () => {
       if (seen.has(file)) continue;
       seen.add(file);
       for (const [, spec] of readFileSync(file, 'utf8').matchAll(/require\("([^"]+)"\)/g)) {
-        if (spec.startsWith('.')) stack.push(`${join(dirname(file), spec)}.js`);
+        if (spec.startsWith('.')) stack.push(join(dirname(file), spec));
         else packages.add(spec);
       }
     }

@@ -169,7 +169,7 @@ describe('a rejection nobody handles', () => {
       require('reflect-metadata');
       const { NestFactory } = require('@nestjs/core');
       const { Module } = require('@nestjs/common');
-      const lib = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'index.js'))});
+      const lib = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'cjs', 'index.js'))});
       const pino = require('pino');
       class AppModule {}
       Module({ imports: [lib.AgentLoggingModule.forRoot({ logger: pino({ level: 'silent' }) })] })(AppModule);

@@ -14,8 +14,8 @@ describe('the process-wide registry', () => {
         value: { version: 1, storage: new AsyncLocalStorage(), engine: undefined, flags: { active: false } },
       });
       const pino = require('pino');
-      const { Engine } = require('./dist/core/engine');
-      const { createPinoSink } = require('./dist/core/sink/pino-sink');
+      const { Engine } = require('./dist/cjs/core/engine');
+      const { createPinoSink } = require('./dist/cjs/core/sink/pino-sink');
       const engine = new Engine({ sink: createPinoSink(() => pino({ level: 'silent' }), () => {}) });
       engine.install();
       engine.uninstall();
@@ -28,7 +28,7 @@ describe('the process-wide registry', () => {
   it('refuses a copy of another version with a message that says what to do', () => {
     const child = node(`
       Object.defineProperty(globalThis, Symbol.for('nestjs-agent-logging/registry'), { value: { version: 99 } });
-      try { require('./dist/core/registry'); } catch (err) { console.log(err.message); }
+      try { require('./dist/cjs/core/registry'); } catch (err) { console.log(err.message); }
     `);
     expect(child.stdout).toMatch(/two incompatible copies are loaded \(registry 99 and 1\); install one version/);
   });

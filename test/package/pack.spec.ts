@@ -25,8 +25,8 @@ describe('the packed package', () => {
 
   it('ships JavaScript, type declarations and the README, and no tests or sources', () => {
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
-    expect(files).toContain('package/dist/index.js');
-    expect(files).toContain('package/dist/index.d.ts');
+    expect(files).toContain('package/dist/cjs/index.js');
+    expect(files).toContain('package/dist/cjs/index.d.ts');
     expect(files).toContain('package/README.md');
     expect(files.filter((f) => /\.spec\.|\/test\/|\/src\//.test(f))).toEqual([]);
   });

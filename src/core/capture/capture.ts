@@ -1,7 +1,7 @@
 import redact from '@pinojs/redact';
 import { configure } from 'safe-stable-stringify';
-import { AgentLoggingConfigError } from '../errors';
-import { createScrubber } from '../redaction/scrubber';
+import { AgentLoggingConfigError } from '../errors.js';
+import { createScrubber } from '../redaction/scrubber.js';
 
 /**
  * Opt-in capture of raw values, for development. Off by default: prompts,

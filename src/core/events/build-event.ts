@@ -1,5 +1,5 @@
-import { isoNow } from '../clock';
-import type { AgentEvent, AgentEventName } from './agent-event';
+import { isoNow } from '../clock.js';
+import type { AgentEvent, AgentEventName } from './agent-event.js';
 
 type EventOf<N extends AgentEventName> = Extract<AgentEvent, { event: N }>;
 type Bound = 'run_id' | 'trace_id' | 'agent' | 'schema';

@@ -1,6 +1,6 @@
 import { types } from 'node:util';
-import { compareCodePoints } from './code-point-order';
-import { pythonNumber } from './python-number';
+import { compareCodePoints } from './code-point-order.js';
+import { pythonNumber } from './python-number.js';
 
 /** Containers nested deeper than this are written as a marker, so the walk never threatens the stack. */
 export const MAX_DEPTH = 256;

@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { CanonicalJsonWriter } from './canonical-json';
+import { CanonicalJsonWriter } from './canonical-json.js';
 
 /** What a hash of an argument, task or result says about its input. */
 export interface HashResult {

@@ -1,4 +1,4 @@
-import { createHasher } from './hasher';
+import { createHasher } from './hasher.js';
 
 /**
  * How a user id is written: as it is, or, for deployments that must not store

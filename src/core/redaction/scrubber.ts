@@ -1,6 +1,6 @@
 import { types } from 'node:util';
-import { AgentLoggingConfigError } from '../errors';
-import { BUILT_IN_SCRUB_RULES, type ScrubRule } from './scrub-patterns';
+import { AgentLoggingConfigError } from '../errors.js';
+import { BUILT_IN_SCRUB_RULES, type ScrubRule } from './scrub-patterns.js';
 
 export type ErrorMessageMode = 'scrubbed' | 'raw' | 'omit';
 

@@ -1,5 +1,5 @@
-import type { Span } from '../outcome';
-import { runInFrame, type Frame } from '../run-context';
+import type { Span } from '../outcome.js';
+import { runInFrame, type Frame } from '../run-context.js';
 
 type AnyAsyncIterator = AsyncIterator<unknown, unknown, unknown>;
 

@@ -1,6 +1,6 @@
 import { Observable, isObservable } from 'rxjs';
-import type { Span } from '../outcome';
-import { runInFrame, type Frame } from '../run-context';
+import type { Span } from '../outcome.js';
+import { runInFrame, type Frame } from '../run-context.js';
 
 export { isObservable };
 

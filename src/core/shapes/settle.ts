@@ -1,7 +1,7 @@
-import type { Span } from '../outcome';
-import type { Frame } from '../run-context';
-import { isAsyncIterable, isAsyncIterator, wrapAsyncIterable, wrapAsyncIterator } from './async-iterator';
-import { isObservable, observeObservable } from './observable';
+import type { Span } from '../outcome.js';
+import type { Frame } from '../run-context.js';
+import { isAsyncIterable, isAsyncIterator, wrapAsyncIterable, wrapAsyncIterator } from './async-iterator.js';
+import { isObservable, observeObservable } from './observable.js';
 
 /**
  * Branches on what a wrapped method returned and ends the span when that value

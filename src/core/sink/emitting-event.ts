@@ -1,4 +1,4 @@
-import { registry } from '../registry';
+import { registry } from '../registry.js';
 
 /**
  * Set while the sink writes one of our events, so `agentLogMixin` adds nothing

@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
-import type { EventLevel, EventSink, RunBindings, RunChannel } from './event-sink';
-import { destinationOf, guardDestination, isUnwritable } from './destination-guard';
-import { emittingEvent } from './emitting-event';
+import type { EventLevel, EventSink, RunBindings, RunChannel } from './event-sink.js';
+import { destinationOf, guardDestination, isUnwritable } from './destination-guard.js';
+import { emittingEvent } from './emitting-event.js';
 
 type Destination = NonNullable<ReturnType<typeof destinationOf>>;
 

@@ -7,7 +7,7 @@ import { bootApp, capture, settleLogs } from '../../support/boot';
 import type { LogLine } from '../../support/log-capture';
 import { Agents, inspectorAgentsMetadata } from '../fixtures/inspector-agents.fixture';
 
-export const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli', 'main.js');
+export const CLI = join(__dirname, '..', '..', '..', 'dist', 'cjs', 'cli', 'main.js');
 
 /** The hand-made runs: content a real app cannot write (names are validated), but a log may hold anything. */
 export const HOSTILE_RUN = '0badc0de-0000-7000-8000-000000000001';
