@@ -3,6 +3,7 @@
 export { AgentLoggingModule } from './nest/agent-logging.module.js';
 export type { AgentLoggingModuleOptions, AgentLoggingModuleExtras } from './nest/agent-logging.options.js';
 export type { CaptureOptions } from './core/capture/capture.js';
+export type { AgentLoggingIntegration, EventRun } from './core/integration.js';
 export type { ErrorMessageMode } from './core/redaction/scrubber.js';
 export { AgentRun } from './nest/agent-run.decorator.js';
 export { AgentTool } from './nest/agent-tool.decorator.js';

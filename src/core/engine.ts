@@ -1,5 +1,6 @@
 import { createCapture, type Capture, type CaptureOptions } from './capture/capture.js';
 import { createHasher, type Hasher, type HashResult } from './hashing/hasher.js';
+import type { AgentLoggingIntegration, EventRun } from './integration.js';
 import { createScrubber, type Scrubber, type ScrubberOptions } from './redaction/scrubber.js';
 import { registry } from './registry.js';
 import type { ForcedEnd, Run } from './run.js';
@@ -21,6 +22,8 @@ export interface EngineConfig {
   /** Opt-in raw values; scrubbed with `errorMessages.patterns` too. */
   capture?: CaptureOptions;
   tokenUsage?: UsageExtractor;
+  /** Views of the runs (OpenTelemetry, metrics), told every event. */
+  integrations?: readonly AgentLoggingIntegration[];
 }
 
 /**
@@ -38,6 +41,9 @@ export class Engine {
   /** The opt-in `task`, `args`, `prompt`, `result`, `output` fields: undefined unless enabled. */
   readonly capture: Capture;
   readonly tokenUsage: UsageExtractor;
+  /** Integrations that listen to events; empty for most apps, so emitting checks one length. */
+  readonly listeners: readonly AgentLoggingIntegration[];
+  private readonly integrations: readonly AgentLoggingIntegration[];
   private readonly hasher: Hasher;
   private readonly inFlight = new Set<Run>();
   private droppedEvents = 0;
@@ -52,6 +58,19 @@ export class Engine {
     this.scrub = createScrubber(config.errorMessages);
     this.capture = createCapture(config.capture, config.errorMessages?.patterns);
     this.tokenUsage = config.tokenUsage ?? extractTokenUsage;
+    this.integrations = config.integrations ?? [];
+    this.listeners = this.integrations.filter((i) => typeof i.onEvent === 'function');
+  }
+
+  /** Tells each listening integration of one event; a throwing one is counted, never thrown into the app. */
+  notify(run: EventRun, event: object): void {
+    for (const integration of this.listeners) {
+      try {
+        integration.onEvent!(run, event as never);
+      } catch (err) {
+        this.dropped(err);
+      }
+    }
   }
 
   hash(value: unknown): HashResult {
@@ -161,6 +180,13 @@ export class Engine {
   /** Removes this engine; the one installed before it, if still open, is the process's engine again. */
   uninstall(): void {
     this.detachFromProcess();
+    for (const integration of this.integrations) {
+      try {
+        integration.close?.();
+      } catch (err) {
+        this.dropped(err);
+      }
+    }
     const earlier = registry.earlier as Engine[];
     removeFrom(earlier, this);
     if (registry.engine !== this) return;

@@ -4,6 +4,7 @@ import type { AgentEventName, StepStatus, StopReason, TokenUsage } from './event
 import { SCHEMA_VERSION } from './events/agent-event.js';
 import { buildEvent, type EventFields } from './events/build-event.js';
 import type { Engine } from './engine.js';
+import type { EventRun } from './integration.js';
 import { AgentRunTimeoutError, MaxStepsExceededError } from './errors.js';
 import { callSubject } from './hashing/hasher.js';
 import { newRunId, newSpanId, newTraceId } from './ids.js';
@@ -53,7 +54,7 @@ function onTimeout(run: Run): void {
  * The run is also the frame its body executes in (`request`, `run`, `spanId`):
  * one object less per run in flight.
  */
-export class Run implements Span, Frame {
+export class Run implements Span, Frame, EventRun {
   readonly runId = newRunId();
   readonly spanId = newSpanId();
   readonly traceId: string;
@@ -178,11 +179,16 @@ export class Run implements Span, Frame {
   /** Writes one event; a failing sink is counted, never thrown into the app. */
   emit<N extends AgentEventName>(level: EventLevel, event: N, spanId: string, parentSpanId: string | undefined, fields: EventFields<N>): void {
     if ((this.state & CLOSED) !== 0) return;
+    const engine = this.engine;
+    let built: object | undefined;
     try {
-      this.engine.sink.write(this.channel, level, buildEvent(event, ++this.seq, spanId, parentSpanId, fields));
+      built = buildEvent(event, ++this.seq, spanId, parentSpanId, fields);
+      engine.sink.write(this.channel, level, built);
     } catch (err) {
-      this.engine.dropped(err);
+      engine.dropped(err);
     }
+    // A view of the run (a span, a metric) still hears of an event its log line could not carry.
+    if (built !== undefined && engine.listeners.length !== 0) engine.notify(this, built);
   }
 
   /** Opens a step, or throws MaxStepsExceededError when the run's step budget is spent. */

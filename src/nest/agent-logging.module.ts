@@ -31,6 +31,7 @@ function createEngine(raw: AgentLoggingModuleOptions, modules: ModulesContainer 
     errorMessages: { mode: options.errorMessages, maxLength: options.errorMessageMaxLength, patterns: options.scrubPatterns },
     capture: options.capture,
     tokenUsage: options.tokenUsage,
+    integrations: options.integrations,
   });
   // Installed as soon as it exists, so runs started during bootstrap are logged too.
   engine.install();

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { CaptureOptions } from '../core/capture/capture.js';
+import type { AgentLoggingIntegration } from '../core/integration.js';
 import type { ErrorMessageMode } from '../core/redaction/scrubber.js';
 import type { UsageExtractor } from '../core/token-usage.js';
 
@@ -36,6 +37,8 @@ export interface AgentLoggingModuleOptions {
   capture?: CaptureOptions;
   /** Reads token usage from every `@AgentLlm` result, replacing the built-in OpenAI / Anthropic / Vercel AI reader. */
   tokenUsage?: UsageExtractor;
+  /** Views of the same runs from the package's optional entry points (OpenTelemetry, metrics). Default: none. */
+  integrations?: AgentLoggingIntegration[];
 }
 
 /** Options fixed when the module is defined (they shape the module, so they cannot come from a factory). */

@@ -46,6 +46,11 @@ const capture: Check = (v) => {
 };
 const stringArray: Check = (v) => (Array.isArray(v) && v.every((x) => typeof x === 'string' && x.length > 0) ? undefined : 'an array of strings');
 
+const integrations: Check = (v) =>
+  Array.isArray(v) && v.every((i) => typeof i === 'object' && i !== null && typeof (i as { name?: unknown }).name === 'string')
+    ? undefined
+    : 'an array of integrations (from nestjs-agent-logging/<integration>)';
+
 const CHECKS: Record<keyof AgentLoggingModuleOptions, Check> = {
   maxSteps: positiveInt,
   timeoutMs: timeout,
@@ -61,6 +66,7 @@ const CHECKS: Record<keyof AgentLoggingModuleOptions, Check> = {
   tokenUsage: fn,
   pseudonymizeUserId: bool,
   capture,
+  integrations,
 };
 
 const describe = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' ? (v === null ? 'null' : 'an object') : String(v));

@@ -252,6 +252,7 @@ const BAD_VALUES: Record<keyof AgentLoggingModuleOptions, unknown> = {
   pseudonymizeUserId: 'true',
   capture: true,
   tokenUsage: 'openai',
+  integrations: [{ onEvent: () => undefined }],
 };
 
 describe('every option is checked at boot', () => {
