@@ -1,12 +1,13 @@
 'use strict';
 // The library as an application uses it: decorated classes in a Nest
-// application context, events written through a pino logger (the `logger`
-// option) to the same destination as the baselines.
+// application context, events written through the application's pino logger
+// (the `logger` option; agentLogMixin installed) to the same destination as
+// the baselines.
 require('reflect-metadata');
 const { Injectable, Module } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
 const { AgentLlm, AgentLoggingModule, AgentRun, AgentTool } = require('../dist/cjs');
-const { ARGS, logger, searchDocs } = require('./baselines');
+const { ARGS, appLogger, searchDocs } = require('./baselines');
 
 function decorate(target, key, ...decorators) {
   Object.defineProperty(target, key, Reflect.decorate(decorators, target, key, Object.getOwnPropertyDescriptor(target, key)));
@@ -54,9 +55,7 @@ Reflect.decorate([Injectable()], Tools);
 Reflect.decorate([Injectable()], Model);
 Reflect.decorate([Injectable(), Reflect.metadata('design:paramtypes', [Tools])], Agent);
 
-
-
-async function startAgentApp(agentLogger = logger) {
+async function startAgentApp(agentLogger = appLogger) {
   class BenchModule {}
   Reflect.decorate([Module({ imports: [AgentLoggingModule.forRoot({ logger: agentLogger })], providers: [Tools, Model, Agent] })], BenchModule);
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });

@@ -8,8 +8,13 @@ const { context, trace } = require('@opentelemetry/api');
 const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
 const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
 
+const { agentLogMixin } = require('../dist/cjs');
+
 const destination = pino.destination({ dest: '/dev/null', sync: false });
+/** The logger of the hand-written baseline: plain pino, as the seed document uses it. */
 const logger = pino(destination);
+/** The application's logger the library writes through: pino's defaults, with agentLogMixin installed as the README says. */
+const appLogger = pino({ mixin: agentLogMixin }, destination);
 
 /**
  * A benchmark loop never leaves the microtask queue, so the destination's
@@ -21,6 +26,11 @@ const DRAIN_EVERY = Number(process.env.BENCH_DRAIN_EVERY ?? 64);
 let iterations = 0;
 async function drainSometimes() {
   if (++iterations % DRAIN_EVERY !== 0) return;
+  await drained();
+}
+
+/** Resolves once the destination holds nothing more to write. */
+async function drained() {
   // sonic-boom's count of bytes not yet written: no public accessor.
   while (destination._len > 0) await new Promise((resolve) => setImmediate(resolve));
 }
@@ -107,4 +117,4 @@ function otelSpanTool(args) {
   });
 }
 
-module.exports = { drainSometimes, logger, ARGS, searchDocs, seedStyleTool, seedStyleRun, otelSpanTool, provider };
+module.exports = { drainSometimes, drained, logger, appLogger, ARGS, searchDocs, seedStyleTool, seedStyleRun, otelSpanTool, provider };

@@ -2,6 +2,7 @@
 // Heap held per run: N runs parked in flight at once, then released.
 const v8 = require('node:v8');
 const vm = require('node:vm');
+const { drained } = require('./baselines');
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc');
@@ -27,6 +28,8 @@ async function heapPerRun(agent, n) {
     release();
     await Promise.all(pending);
     pending.length = 0;
+    // The lines the runs wrote are the destination's until it has written them out.
+    await drained();
     await new Promise((resolve) => setTimeout(resolve, 50));
     const after = settledHeap();
     return { inFlight: (during - before) / n, finished: (after - before) / n };

@@ -1,5 +1,6 @@
 import { currentFrame } from './run-context.js';
 import { emittingEvent } from './sink/emitting-event.js';
+import { AGENT_LOG_MIXIN } from './sink/line-format.js';
 
 /**
  * A pino `mixin` that adds `run_id` and `trace_id` to every log line written
@@ -15,3 +16,6 @@ export function agentLogMixin(): object {
   const run = currentFrame()?.run;
   return run ? { run_id: run.runId, trace_id: run.traceId } : {};
 }
+
+// Marked, so the sink knows this mixin adds nothing to its own lines whichever copy of the package made it.
+Object.defineProperty(agentLogMixin, AGENT_LOG_MIXIN, { value: true });

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import pino from 'pino';
+import { pinoSymbolsOf, read } from './pino-internals.js';
 
 /** The part of a destination stream the guard looks at; pino accepts anything with `write`. */
 interface Destination {
@@ -20,9 +20,10 @@ export interface DestinationState {
 const states = new WeakMap<object, DestinationState>();
 const UNKNOWN: DestinationState = { broken: false };
 
-/** The stream a pino logger writes to (pino keeps it under a public symbol). */
+/** The stream a pino logger writes to, read with its own copy of pino's symbols. */
 export function destinationOf(logger: Logger): Destination | undefined {
-  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
+  const symbols = pinoSymbolsOf(logger);
+  const stream = symbols && read(logger, symbols.stream);
   return stream !== null && typeof stream === 'object' && typeof (stream as Destination).write === 'function'
     ? (stream as Destination)
     : undefined;

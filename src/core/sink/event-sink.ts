@@ -21,8 +21,12 @@ export type RunChannel = object;
  */
 export interface EventSink {
   openRun(bindings: RunBindings): RunChannel;
-  /** Writes one event of the run `channel` was opened for; its fixed fields are already bound. */
-  write(channel: RunChannel, level: EventLevel, event: object): void;
+  /**
+   * Writes one event of the run `channel` was opened for (its fixed fields are
+   * already bound), or two: `next` follows `event` at once, and a destination
+   * may take both lines in one write.
+   */
+  write(channel: RunChannel, level: EventLevel, event: object, next?: object): void;
   /** Flushes buffered lines; called at shutdown and on a crash. */
   flush?(done: (err?: unknown) => void): void;
   /** Writes buffered lines before returning; called when the process exits (no event loop left). */

@@ -1,7 +1,9 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { EventLevel, EventSink, RunBindings, RunChannel } from './event-sink.js';
-import { destinationOf, guardDestination, isUnwritable } from './destination-guard.js';
-import { emittingEvent } from './emitting-event.js';
+import { destinationOf, guardDestination, isUnwritable, type DestinationState } from './destination-guard.js';
+import { lineFormatOf, type LineFormat } from './line-format.js';
+import { writeEvents } from './line-writer.js';
+import { pinoSymbolsOf, read } from './pino-internals.js';
 
 type Destination = NonNullable<ReturnType<typeof destinationOf>>;
 
@@ -51,10 +53,20 @@ function childFor(root: Logger, bindings: RunBindings): Logger {
  * the run opens (pino itself once did this with its `flatstr` helper): the
  * text, and every line written with it, stay the same.
  */
-function flattenBindings(child: Logger): void {
-  const chindings = (child as unknown as Record<symbol, unknown>)[pino.symbols.chindingsSym];
+function flattenBindings(child: Logger, root: Logger): void {
+  const symbols = pinoSymbolsOf(root);
+  const chindings = symbols && read(child, symbols.chindings);
   // Converting a string to a number makes V8 flatten it in place.
   if (typeof chindings === 'string') Number(chindings);
+}
+
+/** What a run writes through: its child logger, the destination's guard, and the line format when lines can be written directly. */
+class RunLines {
+  constructor(
+    readonly logger: Logger,
+    readonly guard: DestinationState,
+    readonly format: LineFormat | undefined,
+  ) {}
 }
 
 /**
@@ -63,29 +75,32 @@ function flattenBindings(child: Logger): void {
  * every line, and the child is made from the root, never from a request-bound
  * logger, so no request headers or cookies ride along by accident.
  *
+ * Where the logger's configuration is one whose lines are known byte for byte
+ * (see line-format.ts), the sink writes them to the destination itself, as
+ * pino would have: same level, time, bindings, field order, destination, and
+ * the same moment relative to the application's own lines. Anything else
+ * takes pino's own path.
+ *
  * `onDrop` hears of every event that could not be written: the destination
  * failed (asynchronously, through its 'error' event) or is known to be gone.
  */
 export function createPinoSink(getLogger: () => Logger, onDrop: (err: unknown) => void): EventSink {
   return {
     openRun(bindings: RunBindings): RunChannel {
-      const child = childFor(getLogger(), bindings);
-      flattenBindings(child);
-      return child;
+      const root = getLogger();
+      const child = childFor(root, bindings);
+      flattenBindings(child, root);
+      const format = lineFormatOf(root);
+      return new RunLines(child, guardDestination(root, onDrop), typeof format === 'string' ? undefined : format);
     },
-    write(channel: RunChannel, level: EventLevel, event: object): void {
-      const child = channel as Logger;
-      // The child shares its root's destination: the guard is looked up, not held per run.
-      if (isUnwritable(guardDestination(child, onDrop))) {
+    write(channel: RunChannel, level: EventLevel, event: object, next?: object): void {
+      const { logger, guard, format } = channel as RunLines;
+      if (isUnwritable(guard)) {
         onDrop(new Error('log destination is closed'));
+        if (next !== undefined) onDrop(new Error('log destination is closed'));
         return;
       }
-      emittingEvent.active = true;
-      try {
-        child[level](event);
-      } finally {
-        emittingEvent.active = false;
-      }
+      writeEvents(format, logger, level, event, next);
     },
     flush(done) {
       // sonic-boom's flush(cb) calls back at once when minLength is 0 (the
