@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
+  // The stacks (test/stacks) are apps of their own, run by scripts/test-stacks.js with their own runners.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/stacks/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   moduleNameMapper: {
     '^nestjs-agent-logging$': '<rootDir>/src/index.ts',
