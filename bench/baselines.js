@@ -35,6 +35,31 @@ async function drained() {
   while (destination._len > 0) await new Promise((resolve) => setImmediate(resolve));
 }
 
+/**
+ * The chunks `fn` hands the destination, captured on one call: what a task
+ * that only writes pre-built lines replays, to show the destination's own
+ * share of a call's cost.
+ */
+async function chunksOf(fn) {
+  const chunks = [];
+  const write = destination.write;
+  destination.write = function (chunk) {
+    chunks.push(String(chunk));
+    return write.call(this, chunk);
+  };
+  try {
+    await fn();
+  } finally {
+    destination.write = write;
+  }
+  return chunks;
+}
+
+/** Writes pre-built chunks, one write each. */
+function writeChunks(chunks) {
+  for (const chunk of chunks) destination.write(chunk);
+}
+
 const ARGS = { query: 'where is my order A-1001?', customer: 'cus_42', limit: 5 };
 
 /** The tool itself: an async call with a small result. */
@@ -117,4 +142,4 @@ function otelSpanTool(args) {
   });
 }
 
-module.exports = { drainSometimes, drained, logger, appLogger, ARGS, searchDocs, seedStyleTool, seedStyleRun, otelSpanTool, provider };
+module.exports = { chunksOf, writeChunks, drainSometimes, drained, logger, appLogger, ARGS, searchDocs, seedStyleTool, seedStyleRun, otelSpanTool, provider };

@@ -72,8 +72,13 @@ export class Run implements Span, Frame, EventRun {
   private toolCalls = 0;
   private state = 0;
   private usage?: TokenUsage;
-  /** Steps begun and not yet ended, closed as `cancelled` if the run ends first. Made with the first step. */
-  private openSteps?: Set<Step>;
+  /**
+   * Steps begun and not yet ended, oldest first, closed as `cancelled` if the
+   * run ends first: a list threaded through the steps themselves, a fraction
+   * of what adding to and deleting from a Set costs on every step.
+   */
+  private firstOpen?: Step;
+  private lastOpen?: Step;
   private extras?: RunExtras;
 
   constructor(
@@ -191,6 +196,37 @@ export class Run implements Span, Frame, EventRun {
     if (built !== undefined && engine.listeners.length !== 0) engine.notify(this, built);
   }
 
+  /**
+   * Writes two events of one span back to back, as `emit` each: the sink may
+   * hand both lines to the destination in one write, which costs about what one does.
+   */
+  emitTwo<A extends AgentEventName, B extends AgentEventName>(
+    level: EventLevel,
+    spanId: string,
+    parentSpanId: string | undefined,
+    first: A,
+    firstFields: EventFields<A>,
+    second: B,
+    secondFields: EventFields<B>,
+  ): void {
+    if ((this.state & CLOSED) !== 0) return;
+    const engine = this.engine;
+    let a: object | undefined;
+    let b: object | undefined;
+    try {
+      a = buildEvent(first, ++this.seq, spanId, parentSpanId, firstFields);
+      b = buildEvent(second, ++this.seq, spanId, parentSpanId, secondFields);
+      engine.sink.write(this.channel, level, a, b);
+    } catch (err) {
+      engine.dropped(err);
+      if (b !== undefined) engine.dropped(err);
+    }
+    if (engine.listeners.length !== 0) {
+      if (a !== undefined) engine.notify(this, a);
+      if (b !== undefined) engine.notify(this, b);
+    }
+  }
+
   /** Opens a step, or throws MaxStepsExceededError when the run's step budget is spent. */
   beginStep(spec: StepSpec, parentSpanId: string | undefined, args: readonly unknown[]): Step {
     const maxSteps = this.maxSteps;
@@ -201,12 +237,20 @@ export class Run implements Span, Frame, EventRun {
     this.steps += 1;
     if (spec.kind === 'tool') this.toolCalls += 1;
     const step = new Step(this, spec, this.steps, parentSpanId, args);
-    (this.openSteps ??= new Set()).add(step);
+    step.prevOpen = this.lastOpen;
+    if (this.lastOpen) this.lastOpen.nextOpen = step;
+    else this.firstOpen = step;
+    this.lastOpen = step;
     return step;
   }
 
   stepEnded(step: Step): void {
-    this.openSteps?.delete(step);
+    const { prevOpen, nextOpen } = step;
+    if (prevOpen) prevOpen.nextOpen = nextOpen;
+    else if (this.firstOpen === step) this.firstOpen = nextOpen;
+    if (nextOpen) nextOpen.prevOpen = prevOpen;
+    else if (this.lastOpen === step) this.lastOpen = prevOpen;
+    step.prevOpen = step.nextOpen = undefined;
   }
 
   addUsage(usage: TokenUsage): void {
@@ -280,7 +324,11 @@ export class Run implements Span, Frame, EventRun {
     // Steps still open (a tool awaited past the timeout, a call the body did
     // not wait for) end with the run, so run_finished stays the last event and
     // its totals count every step.
-    if (this.openSteps) for (const step of this.openSteps) step.end({ type: 'cancelled' });
+    for (let step = this.firstOpen; step !== undefined; ) {
+      const next = step.nextOpen;
+      step.end({ type: 'cancelled' });
+      step = next;
+    }
     try {
       const described = status === 'error' && error !== undefined ? describeError(error, this.engine.scrub) : undefined;
       this.emit(status === 'error' ? 'error' : 'info', 'run_finished', this.spanId, this.parentSpanId, {
@@ -294,7 +342,8 @@ export class Run implements Span, Frame, EventRun {
         errors: extras?.errors ?? 0,
         token_usage: this.usage,
         first_error_step_index: extras?.firstErrorStep,
-        ...described,
+        error_class: described?.error_class,
+        error_message: described?.error_message,
       });
     } catch (err) {
       this.engine.dropped(err);

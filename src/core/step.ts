@@ -22,6 +22,9 @@ export class Step implements Span, Frame {
   private streamedUsage?: TokenUsage;
   private streamedFinish?: string;
   private streamedModel?: string;
+  /** Its neighbours in its run's list of open steps (see Run). */
+  prevOpen?: Step;
+  nextOpen?: Step;
 
   constructor(
     readonly run: Run,
@@ -33,9 +36,9 @@ export class Step implements Span, Frame {
     const spanId = this.spanId;
     const subject = callSubject(args);
     if (spec.kind === 'tool') {
-      run.emit('info', 'agent_step', spanId, parentSpanId, { step_index: index, step_type: 'tool_call', tool: spec.tool });
+      // Hashed first, so that agent_step and tool_call are written together.
       const args_ = run.engine.hash(subject);
-      run.emit('info', 'tool_call', spanId, parentSpanId, {
+      run.emitTwo('info', spanId, parentSpanId, 'agent_step', { step_index: index, step_type: 'tool_call', tool: spec.tool }, 'tool_call', {
         tool: spec.tool,
         step_index: index,
         args_hash: args_.hash,
@@ -77,7 +80,8 @@ export class Step implements Span, Frame {
     const status: StepStatus = outcome.type;
     const error = outcome.type === 'error' ? describeError(outcome.error, run.engine.scrub) : undefined;
     const level = status === 'error' ? 'error' : 'info';
-    const common = { step_index: this.index, latency_ms: elapsedMs(this.startedAt), status, ...error };
+    const latency = elapsedMs(this.startedAt);
+    // The outcome's fields are written out in each event, not spread in: an object spread costs more than the rest of the event.
     if (spec.kind === 'tool') {
       // A stream's outcome carries no value (its items are not the result), nor
       // does a void tool: a hash of nothing would be the same for every one of them.
@@ -85,7 +89,11 @@ export class Step implements Span, Frame {
       const result = hashable ? run.engine.hash(outcome.value) : undefined;
       run.emit(level, 'tool_result', this.spanId, this.parentSpanId, {
         tool: spec.tool,
-        ...common,
+        step_index: this.index,
+        latency_ms: latency,
+        status,
+        error_class: error?.error_class,
+        error_message: error?.error_message,
         result_hash: result?.hash,
         result_truncated: result?.truncated || undefined,
         result: outcome.type === 'ok' ? run.engine.capture('results', outcome.value) : undefined,
@@ -95,7 +103,11 @@ export class Step implements Span, Frame {
       const usage = this.streamedUsage ?? this.readUsage(value);
       run.emit(level, 'llm_result', this.spanId, this.parentSpanId, {
         model: spec.model ?? extractResponseModel(value) ?? this.streamedModel ?? spec.fallbackModel,
-        ...common,
+        step_index: this.index,
+        latency_ms: latency,
+        status,
+        error_class: error?.error_class,
+        error_message: error?.error_message,
         token_usage: usage,
         finish_reason: extractFinishReason(value) ?? this.streamedFinish,
         output: run.engine.capture('outputs', value),

@@ -200,7 +200,22 @@ const usage = fc.record(
   { input_tokens: fc.nat(), output_tokens: fc.nat(), total_tokens: fc.nat(), cache_read_tokens: fc.nat(), secret: fc.constant('s') },
   { requiredKeys: ['input_tokens', 'output_tokens', 'total_tokens'] },
 );
-const anyValue = fc.oneof(text, num, fc.boolean(), fc.constant(undefined), fc.constant(null), usage, fc.constant(() => 1), fc.bigInt(), fc.constant(Symbol('s')));
+const anyValue = fc.oneof(
+  text,
+  num,
+  fc.boolean(),
+  fc.constant(undefined),
+  fc.constant(null),
+  usage,
+  fc.constant(() => 1),
+  fc.bigInt(),
+  fc.constant(Symbol('s')),
+  fc.array(text, { maxLength: 3 }),
+  fc.date({ noInvalidDate: true }),
+  // pino stringifies a value alone, so its toJSON is called with '': not with the key.
+  fc.constant({ toJSON: (key: string) => `toJSON(${key})` }),
+  fc.constant({ nested: { toJSON: (key: string) => `toJSON(${key})` } }),
+);
 const events = fc
   .tuple(
     fc.record(

@@ -1,4 +1,5 @@
 import { types } from 'node:util';
+import { needsJsonEscape } from '../json-escape.js';
 import { compareCodePoints } from './code-point-order.js';
 import { pythonNumber } from './python-number.js';
 
@@ -15,19 +16,6 @@ export const MARKERS = {
 
 // BigInts beyond this many decimal digits cost quadratic time to print in decimal.
 const BIGINT_DECIMAL_LIMIT = 10n ** 4096n;
-// Strings without these need no escaping (surrogates go the slow way so lone ones get escaped).
-const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
-/** Below this length a loop over char codes beats the regular expression (keys, ids, short values). */
-const SHORT = 64;
-
-function needsEscape(s: string): boolean {
-  if (s.length >= SHORT) return NEEDS_ESCAPE.test(s);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return true;
-  }
-  return false;
-}
 /** Ancestors this shallow are checked in an array, deeper ones in a Set. */
 const SHALLOW = 32;
 /** Stands for a value whose getter, toJSON or Proxy trap threw. */
@@ -101,44 +89,41 @@ function mapKey(k: unknown): string {
  * JSON leaves out, stable encodings for the rest. It stops as soon as the text
  * passes `maxBytes` characters or `maxBytes` values have been visited, never
  * follows a cycle, never goes deeper than MAX_DEPTH, and turns anything that
- * throws into a marker. One writer is reused across calls (its state and its
- * cycle tracking are not rebuilt per call), so it is not re-entrant: a getter
- * that hashes while being hashed gets a fresh writer.
+ * throws into a marker. Re-entrant: a getter that hashes while being hashed
+ * gets a walk of its own.
  */
 export class CanonicalJsonWriter {
-  private out = '';
-  private limit = 0;
-  private visits = 0;
-  private stopped = false;
-  private capped = false;
-  private busy = false;
-  /** The containers being written, to mark cycles: by depth while shallow, then in a Set. */
-  private readonly path: (object | null)[] = [];
-  private readonly deepPath = new Set<object>();
-
   constructor(private readonly maxBytes: number) {}
 
   write(value: unknown): CanonicalText {
-    if (this.busy) return new CanonicalJsonWriter(this.maxBytes).write(value);
-    this.busy = true;
-    this.out = '';
-    this.limit = this.maxBytes;
-    this.visits = 0;
-    this.stopped = false;
-    this.capped = false;
-    let done = false;
-    try {
-      this.visit();
-      this.emit(this.resolve(value, ''), 0);
-      done = true;
-      return { text: this.out, complete: !this.stopped && !this.capped };
-    } finally {
-      this.out = '';
-      // A finished walk has emptied its path; an interrupted one must not keep the caller's values alive.
-      if (!done) this.path.fill(null);
-      this.deepPath.clear();
-      this.busy = false;
-    }
+    return new Walk(this.maxBytes).run(value);
+  }
+}
+
+/**
+ * One walk over one value. Made per call: a short-lived object appends to its
+ * own text more cheaply than a long-lived one (every string stored into an
+ * old object's field goes through the garbage collector's write barrier),
+ * and nothing of the caller's value outlives the call.
+ */
+class Walk {
+  private out = '';
+  private limit: number;
+  private visits = 0;
+  private stopped = false;
+  private capped = false;
+  /** The containers being written, to mark cycles: by depth while shallow, then in a Set made when first needed. */
+  private readonly path: (object | null)[] = [];
+  private deepPath?: Set<object>;
+
+  constructor(private readonly maxBytes: number) {
+    this.limit = maxBytes;
+  }
+
+  run(value: unknown): CanonicalText {
+    this.visit();
+    this.emit(this.resolve(value, ''), 0);
+    return { text: this.out, complete: !this.stopped && !this.capped };
   }
 
   /** Counts one value; false (and the walk stops) once the budget of values is spent. */
@@ -204,7 +189,7 @@ export class CanonicalJsonWriter {
   private string(s: string): void {
     const room = this.limit - this.out.length;
     const text = s.length > room + 1 ? s.slice(0, room + 1) : s;
-    this.out += needsEscape(text) ? JSON.stringify(text) : `"${text}"`;
+    this.out += needsJsonEscape(text) ? JSON.stringify(text) : `"${text}"`;
     this.full();
   }
 
@@ -247,19 +232,19 @@ export class CanonicalJsonWriter {
       return;
     }
     if (depth < SHALLOW) this.path[depth] = o;
-    else this.deepPath.add(o);
+    else (this.deepPath ??= new Set()).add(o);
     if (kind === 'array') this.array(o as unknown[], depth + 1);
     else if (kind === 'map') this.map(o as Map<unknown, unknown>, depth + 1);
     else if (kind === 'set') this.set(o as Set<unknown>, depth + 1);
     else this.object(o, depth + 1);
     if (depth < SHALLOW) this.path[depth] = null;
-    else this.deepPath.delete(o);
+    else this.deepPath?.delete(o);
   }
 
   private isAncestor(o: object, depth: number): boolean {
     const shallow = depth < SHALLOW ? depth : SHALLOW;
     for (let i = 0; i < shallow; i++) if (this.path[i] === o) return true;
-    return depth > SHALLOW && this.deepPath.has(o);
+    return depth > SHALLOW && this.deepPath !== undefined && this.deepPath.has(o);
   }
 
   /** Binary data is a JSON string: `base64:` and the standard base64 of the bytes the view covers. */
@@ -301,8 +286,10 @@ export class CanonicalJsonWriter {
       // More keys than the walk may still visit: the text would be cut inside
       // this object anyway, and listing and sorting a million keys (or asking a
       // Proxy a million times whether each is enumerable) is the very cost the
-      // budget exists to bound. Counted before anything is read.
-      if (Reflect.ownKeys(o).length > this.maxBytes - this.visits) {
+      // budget exists to bound. Counted before anything is read: the own string
+      // keys, the only ones that could be listed (Reflect.ownKeys would count
+      // symbols too, at ten times the price on every object hashed).
+      if (Object.getOwnPropertyNames(o).length > this.maxBytes - this.visits) {
         this.capped = true;
         this.out += MARKERS.tooManyKeys;
         return;

@@ -1,3 +1,4 @@
+import { needsJsonEscape } from '../json-escape.js';
 import type { EventLevel } from './event-sink.js';
 import { pinoSymbolsOf, PUBLIC_SYMBOLS, read, type PinoSymbols } from './pino-internals.js';
 
@@ -160,12 +161,7 @@ function compile(logger: object): LineFormat | string {
  * escaped by JSON.stringify). Undefined for those: the line is left to pino.
  */
 export function jsonString(s: string): string | undefined {
-  const n = s.length;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return escaped(s);
-  }
-  return `"${s}"`;
+  return needsJsonEscape(s) ? escaped(s) : `"${s}"`;
 }
 
 function escaped(s: string): string | undefined {
