@@ -26,21 +26,16 @@ export function spanName(kind: Kind, name: string | undefined): string {
 /** An agent and a tool run in this process (INTERNAL); a model is called over the network (CLIENT). */
 export const spanKind = (kind: Kind): SpanKind => (kind === 'llm' ? SpanKind.CLIENT : SpanKind.INTERNAL);
 
-/** Attributes known when the span starts, so samplers can see them. */
+/**
+ * Attributes known when the span starts, so samplers can see them. The run id
+ * is on the run's span only: its steps are its children in the trace. Every
+ * attribute costs on every span exported, so a step carries few.
+ */
 export function startAttributes(request: SpanRequest): Attributes {
   const { kind, name } = request;
-  const attributes: Attributes = { 'agent_log.run_id': request.runId };
-  if (kind === 'run') {
-    attributes['gen_ai.operation.name'] = 'invoke_agent';
-    attributes['gen_ai.agent.name'] = name;
-  } else if (kind === 'tool') {
-    attributes['gen_ai.operation.name'] = 'execute_tool';
-    attributes['gen_ai.tool.name'] = name;
-  } else {
-    attributes['gen_ai.operation.name'] = MODEL_OPERATION;
-    if (name !== undefined) attributes['gen_ai.request.model'] = name;
-  }
-  return attributes;
+  if (kind === 'run') return { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': name, 'agent_log.run_id': request.runId };
+  if (kind === 'tool') return { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name };
+  return name === undefined ? { 'gen_ai.operation.name': MODEL_OPERATION } : { 'gen_ai.operation.name': MODEL_OPERATION, 'gen_ai.request.model': name };
 }
 
 const USAGE: readonly (readonly [string, string])[] = [
@@ -68,19 +63,13 @@ const COPIED: Record<string, readonly (readonly [string, string])[]> = {
     ['tool_call_id', 'gen_ai.tool.call.id'],
     ['args', 'gen_ai.tool.call.arguments'],
   ],
-  tool_result: [
-    ['status', 'agent_log.status'],
-    ['result_hash', 'agent_log.result_hash'],
-    ['result', 'gen_ai.tool.call.result'],
-  ],
+  tool_result: [['result', 'gen_ai.tool.call.result']],
   llm_result: [
-    ['status', 'agent_log.status'],
     ['provider', 'gen_ai.provider.name'],
     ['response_id', 'gen_ai.response.id'],
     ['output', 'agent_log.output'],
   ],
   run_finished: [
-    ['status', 'agent_log.status'],
     ['stop_reason', 'agent_log.stop_reason'],
     ['total_steps', 'agent_log.total_steps'],
     ['tool_calls', 'agent_log.tool_calls'],
@@ -100,29 +89,32 @@ const LAST = new Set(['tool_result', 'llm_result', 'run_finished']);
  */
 export function applyEvent(span: Span, event: Fields, requestModel: string | undefined): void {
   const name = event.event as string;
-  const attributes: Attributes = {};
-  for (const [field, key] of COPIED[name] ?? []) {
+  // One setAttribute per field present (what setAttributes does anyway), no object per event.
+  for (const [field, key] of COPIED[name] ?? NONE) {
     const value = event[field];
-    if (typeof value === 'string' || typeof value === 'number') attributes[key] = value;
+    if (typeof value === 'string' || typeof value === 'number') span.setAttribute(key, value);
   }
   if (name === 'llm_result') {
     const model = event.model;
     // A model read from the result: the span is named after it now.
     if (requestModel === undefined && typeof model === 'string') {
-      attributes['gen_ai.response.model'] = model;
+      span.setAttribute('gen_ai.response.model', model);
       span.updateName(spanName('llm', model));
     }
-    if (typeof event.finish_reason === 'string') attributes['gen_ai.response.finish_reasons'] = [event.finish_reason];
-    if (typeof event.time_to_first_token_ms === 'number') attributes['gen_ai.response.time_to_first_chunk'] = event.time_to_first_token_ms / 1000;
+    if (typeof event.finish_reason === 'string') span.setAttribute('gen_ai.response.finish_reasons', [event.finish_reason]);
+    if (typeof event.time_to_first_token_ms === 'number') span.setAttribute('gen_ai.response.time_to_first_chunk', event.time_to_first_token_ms / 1000);
   }
   const usage = event.token_usage as Fields | undefined;
   if (usage !== undefined) {
-    for (const [field, key] of USAGE) if (typeof usage[field] === 'number') attributes[key] = usage[field] as number;
+    for (const [field, key] of USAGE) if (typeof usage[field] === 'number') span.setAttribute(key, usage[field] as number);
   }
+  // `ok` is the span's unset status; an error is its error status; only a cancellation needs saying.
+  if (event.status === 'cancelled') span.setAttribute('agent_log.status', 'cancelled');
   if (event.status === 'error') {
-    attributes['error.type'] = (event.error_class ?? event.stop_reason ?? '_OTHER') as string;
+    span.setAttribute('error.type', (event.error_class ?? event.stop_reason ?? '_OTHER') as string);
     span.setStatus({ code: SpanStatusCode.ERROR, message: typeof event.error_message === 'string' ? event.error_message : undefined });
   }
-  span.setAttributes(attributes);
   if (LAST.has(name)) span.end();
 }
+
+const NONE: readonly (readonly [string, string])[] = [];

@@ -5,7 +5,7 @@ import type { TracedSpan } from '../core/integration.js';
 import { applyEvent } from './genai-mapping.js';
 
 /** Two lowercase hex digits, as `traceparent` and the log data model write flags. */
-export const flagsHex = (flags: number): string => (flags & 0xff).toString(16).padStart(2, '0');
+export const flagsHex = (flags: number): string => (flags === 1 ? '01' : flags === 0 ? '00' : (flags & 0xff).toString(16).padStart(2, '0'));
 
 /**
  * The OpenTelemetry span of one run or step. Core adopts its ids, enters its

@@ -74,6 +74,22 @@ describe('with spans: a run started inside an active OpenTelemetry span', () => 
     expect(headersSeen.baggage.split(',').sort()).toEqual([`agent_log.run_id=${events[0].run_id}`, 'tenant=acme']);
     expect(headersSeen).toMatchObject({ 'content-type': 'application/json', traceparent: `00-${events[0].trace_id}-${events[2].span_id}-01` });
   });
+
+  it('ends the span of a step the run left behind as cancelled when the run ends', async () => {
+    capture.clear();
+    const hang = withAgentTool('hang', () => new Promise<never>(() => undefined));
+    const leaves = withAgentRun('leaves', async () => {
+      void hang();
+      return 'done';
+    });
+    const { events } = await insideSpan(() => leaves());
+    expect(events.map((e) => [e.event, e.status])).toEqual([
+      ['run_started', undefined], ['agent_step', undefined], ['tool_call', undefined], ['tool_result', 'cancelled'], ['run_finished', 'ok'],
+    ]);
+    const tool = sdk.receiver.byId(events[1].span_id as string);
+    expect(tool).toMatchObject({ name: 'execute_tool hang', status: {} });
+    expect(tool.attributes['agent_log.status']).toBe('cancelled');
+  });
 });
 
 describe('with spans: false, runs take the trace only', () => {
