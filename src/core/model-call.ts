@@ -2,7 +2,7 @@ import { elapsedMs, monotonicNow } from './clock.js';
 import type { LlmResultEvent, TokenUsage } from './events/agent-event.js';
 import type { Outcome } from './outcome.js';
 import { readModelResult, streamReaderFor, type ModelReading, type StreamReading } from './providers/index.js';
-import { id } from './providers/model-reading.js';
+import { id, reason } from './providers/model-reading.js';
 import type { LlmSpec } from './specs.js';
 import { normalizeTokenUsage, type UsageExtractor } from './token-usage.js';
 
@@ -56,7 +56,7 @@ export class ModelCall {
 
   /** What the SDK's objects said beside the value; the first value of each field stays. */
   note(facts: ModelReading): void {
-    this.notes = merge(this.notes, facts);
+    this.notes = merge(this.notes, { requestId: id(facts.requestId), provider: reason(facts.provider) });
   }
 
   /** The llm_result fields for this outcome. */
