@@ -269,6 +269,21 @@ describe.each(OPENAI_MAJORS)('%s: Chat Completions', (_major, makeClient) => {
       expect(readable.llm[0]).toMatchObject(okResult);
     });
 
+    it.each([false, true])('runTools() (stream: %s): one model step, the usage of its requests summed, the last finish reason', async (streamed) => {
+      const first = reply({ id: 'chatcmpl-one', text: undefined, toolCalls: [{ id: 'call_1', name: 'lookup', arguments: { order: 42 } }], usage: { input: 50, output: 10 } });
+      const second = reply({ id: 'chatcmpl-two', usage: { input: 70, output: 20 } });
+      h.provider.script('openai.chat', first, second, first, second);
+      const lookup = { type: 'function' as const, function: { name: 'lookup', function: (args: { order: number }) => ({ status: `order ${args.order} shipped` }), parse: JSON.parse, parameters: { type: 'object', properties: { order: { type: 'number' } } } } };
+      const runner = () => client().chat.completions.runTools({ model: 'gpt-4o-mini', messages, tools: [lookup], stream: streamed as false, stream_options: streamed ? { include_usage: true } : undefined } as never);
+      const plain = await runner().finalContent();
+      const run = await h.inRun(async () => h.model(runner)().finalContent());
+      expect(run.value).toBe(plain);
+      expect(run.llm).toEqual([expect.objectContaining({
+        status: 'ok', finish_reason: 'stop', response_id: 'chatcmpl-one',
+        token_usage: { input_tokens: 120, output_tokens: 30, total_tokens: 150, cache_read_tokens: 0, reasoning_tokens: 0 },
+      })]);
+    });
+
     it('keeps its class and constructor', async () => {
       h.provider.script('openai.chat', reply(), reply());
       const plain = helper();
@@ -289,13 +304,17 @@ describe.each(OPENAI_MAJORS)('%s: Chat Completions', (_major, makeClient) => {
       expect(run.llm[0]).toMatchObject({ status: 'cancelled' });
     });
 
-    it('an error status: the caller\'s finalChatCompletion() rejects with the SDK\'s error; error event', async () => {
+    it.each([
+      ['finalChatCompletion()', (s: ReturnType<typeof helper>) => s.finalChatCompletion()],
+      ['done()', (s: ReturnType<typeof helper>) => s.done()],
+      ['for await', (s: ReturnType<typeof helper>) => collect(s)],
+    ])('an error status, read with %s: the caller\'s error as undecorated; error event, step_error', async (_how, read) => {
       const error = { status: 500, type: 'server_error', message: 'boom', requestId: 'req_500' };
       h.provider.script('openai.chat', { error }, { error });
-      const plain = await rejectionOf(helper().finalChatCompletion());
-      const run = await h.inRun(async () => h.model(helper)().finalChatCompletion());
+      const plain = await rejectionOf(read(helper()));
+      const run = await h.inRun(async () => read(h.model(helper)()));
       expect(errorView(run.error)).toEqual(errorView(plain));
-      expect(run.llm[0]).toMatchObject({ status: 'error', error_class: 'InternalServerError', provider_request_id: 'req_500' });
+      expect(run.llm[0]).toMatchObject({ status: 'error', error_class: errorView(plain).class });
       expect(run.finished).toMatchObject({ stop_reason: 'step_error' });
     });
   });

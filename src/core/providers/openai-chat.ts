@@ -6,7 +6,10 @@ import { addTokenUsage, count, id, isObj, makeUsage, modelName, reason, sdkReque
  * `chat.completion.chunk`s. `prompt_tokens` already includes the cached
  * tokens, `completion_tokens` the reasoning tokens. A stream carries usage only
  * when the request set `stream_options.include_usage`, in a last chunk with no
- * choices; without it a streamed answer's usage is unknown. Also read: the
+ * choices; without it a streamed answer's usage is unknown. A stream may
+ * also carry whole completions (the SDK helpers' `chatCompletion` events),
+ * read the same way: usage is kept per completion id, so a completion and its
+ * own chunks are counted once, and a tool runner's requests are summed. Also read: the
  * many OpenAI-compatible servers that speak this format.
  */
 export const openaiChat: ProviderReader = {
@@ -24,7 +27,8 @@ export const openaiChat: ProviderReader = {
     finishReason: firstChoiceFinish(v),
   }),
 
-  isStreamItem: (item) => item.object === 'chat.completion.chunk',
+  // A tool runner's items are whole completions, one per request.
+  isStreamItem: (item) => item.object === 'chat.completion.chunk' || item.object === 'chat.completion',
 
   readStream(): StreamReading {
     let model: string | undefined;

@@ -12,25 +12,26 @@ interface EventStream {
 }
 
 /**
- * The stream helpers' event emitters, and the event each one delivers the
- * provider's own stream items with: `client.chat.completions.stream()` (and
- * the tool runners) a `chunk` per Chat Completions chunk,
+ * The stream helpers' event emitters, and the events each one delivers the
+ * provider's own items with: `client.chat.completions.stream()` a `chunk`
+ * per Chat Completions chunk and a `chatCompletion` per completed request
+ * (the only items of the non-streaming tool runner, `runTools()`),
  * `client.responses.stream()` an `event` per Responses event,
  * `client.messages.stream()` a `streamEvent` per Anthropic event. Told apart
  * by their documented methods, the more specific first (a Chat Completions
  * runner has a `finalMessage` too).
  */
-const HELPERS: readonly { method: string; itemEvent: string }[] = [
-  { method: 'finalChatCompletion', itemEvent: 'chunk' },
-  { method: 'finalResponse', itemEvent: 'event' },
-  { method: 'finalMessage', itemEvent: 'streamEvent' },
+const HELPERS: readonly { method: string; itemEvents: readonly string[] }[] = [
+  { method: 'finalChatCompletion', itemEvents: ['chunk', 'chatCompletion'] },
+  { method: 'finalResponse', itemEvents: ['event'] },
+  { method: 'finalMessage', itemEvents: ['streamEvent'] },
 ];
 
-/** The item event of an SDK stream helper, or undefined when the value is none. */
-export function sdkEventStreamItems(value: object): string | undefined {
+/** The item events of an SDK stream helper, or undefined when the value is none. */
+export function sdkEventStreamItems(value: object): readonly string[] | undefined {
   const v = value as Record<string, unknown>;
   if (typeof v.on !== 'function' || typeof v.off !== 'function' || typeof v.done !== 'function' || typeof v.abort !== 'function') return undefined;
-  return HELPERS.find((h) => typeof v[h.method] === 'function')?.itemEvent;
+  return HELPERS.find((h) => typeof v[h.method] === 'function')?.itemEvents;
 }
 
 /**
@@ -43,20 +44,24 @@ export function sdkEventStreamItems(value: object): string | undefined {
  * how it ended. No `error` or `abort` listener is added: the SDK raises an
  * unhandled rejection for a failure nobody listens to, and must still do so.
  * The error itself is then read from `done()`, which rejects with it once the
- * stream has ended (calling it earlier would mark the failure handled).
+ * stream has ended (calling it earlier would mark the failure handled): the
+ * step ends a few microtasks after `end`, still before a caller awaiting
+ * `final*()` resumes.
  */
-export function followEventStream<T extends object>(stream: T, itemEvent: string, span: Span): T {
+export function followEventStream<T extends object>(stream: T, itemEvents: readonly string[], span: Span): T {
   const s = stream as unknown as EventStream;
   const note = () => {
     // MessageStream's request id (from the `request-id` header), a plain getter of a field.
     const requestId = s.request_id;
     if (typeof requestId === 'string') span.note?.({ requestId } satisfies ModelReading);
   };
+  // openai 6's ResponseStream fails on the provider's `error` event without setting `errored`.
+  let errorItem = false;
   const onEnd = () => {
     try {
       note();
-      if (!s.errored) span.end({ type: 'ok', value: undefined });
-      else if (s.aborted) span.end({ type: 'cancelled' });
+      if (s.aborted) span.end({ type: 'cancelled' });
+      else if (!s.errored && !errorItem) span.end({ type: 'ok', value: undefined });
       else s.done().then(() => span.end({ type: 'ok', value: undefined }), (error: unknown) => span.end({ type: 'error', error }));
     } catch {
       span.end({ type: 'ok', value: undefined });
@@ -66,13 +71,15 @@ export function followEventStream<T extends object>(stream: T, itemEvent: string
     onEnd();
     return stream;
   }
-  s.on(itemEvent, (item: unknown) => {
+  const onItem = (item: unknown) => {
     try {
+      if ((item as { type?: unknown } | null)?.type === 'error') errorItem = true;
       span.observe?.(item);
     } catch {
       // a fault in our bookkeeping never reaches the SDK's dispatch
     }
-  });
+  };
+  for (const event of itemEvents) s.on(event, onItem);
   s.on('end', onEnd);
   return stream;
 }

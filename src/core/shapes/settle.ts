@@ -58,7 +58,8 @@ export function settle(result: unknown, span: Span, frame: Frame, followResolved
     case 'iterable':
       return followSdkObject(result as object, span, frame) ?? wrapAsyncIterable(result as never, span, frame);
     default:
-      return endOk(span, result);
+      // A stream helper without async iteration (the non-streaming tool runner) is an event emitter.
+      return (followResolvedStream ? followSdkObject(result, span, frame) : undefined) ?? endOk(span, result);
   }
 }
 
@@ -74,7 +75,8 @@ function shapeOf(result: object): Shape {
 
 /** What a Promise resolved to: followed when it is a stream worth following, else the end of the span. */
 function resolved(value: unknown, span: Span, frame: Frame, followResolvedStream: boolean): unknown {
-  return followResolvedStream && isStreamToFollow(value) ? settle(value, span, frame) : endOk(span, value);
+  if (!followResolvedStream || value === null || typeof value !== 'object') return endOk(span, value);
+  return followSdkObject(value, span, frame) ?? (isStreamToFollow(value) ? settle(value, span, frame) : endOk(span, value));
 }
 
 /**
@@ -84,14 +86,14 @@ function resolved(value: unknown, span: Span, frame: Frame, followResolvedStream
  */
 function followSdkObject(value: object, span: Span, frame: Frame): unknown {
   let kind: 'events' | 'stream' | undefined;
-  let itemEvent: string | undefined;
+  let itemEvents: readonly string[] | undefined;
   try {
-    itemEvent = sdkEventStreamItems(value);
-    kind = itemEvent !== undefined ? 'events' : isSdkStream(value) ? 'stream' : undefined;
+    itemEvents = sdkEventStreamItems(value);
+    kind = itemEvents !== undefined ? 'events' : isSdkStream(value) ? 'stream' : undefined;
   } catch {
     return undefined;
   }
-  if (kind === 'events') return followEventStream(value, itemEvent!, span);
+  if (kind === 'events') return followEventStream(value, itemEvents!, span);
   if (kind === 'stream') return followSdkStream(value as never, span, frame);
   return undefined;
 }
