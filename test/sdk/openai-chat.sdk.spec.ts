@@ -157,6 +157,14 @@ describe.each(OPENAI_MAJORS)('%s: Chat Completions', (_major, makeClient) => {
       expect(run.llm).toEqual([expect.objectContaining(okResult)]);
     });
 
+    it('from an async method (a Promise of the Stream, of a helper): followed the same way', async () => {
+      h.provider.script('openai.chat', reply(), reply());
+      const viaPromise = await h.inRun(async () => collect(await h.model(async () => client().chat.completions.create(params))()));
+      const helperViaPromise = await h.inRun(async () => (await h.model(async () => client().chat.completions.stream(params))()).finalChatCompletion());
+      expect(viaPromise.llm[0]).toMatchObject(okResult);
+      expect(helperViaPromise.llm[0]).toMatchObject(okResult);
+    });
+
     it('the Stream keeps its class, constructor and controller', async () => {
       h.provider.script('openai.chat', reply(), reply());
       const plain = await stream();
