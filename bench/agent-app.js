@@ -55,9 +55,9 @@ Reflect.decorate([Injectable()], Tools);
 Reflect.decorate([Injectable()], Model);
 Reflect.decorate([Injectable(), Reflect.metadata('design:paramtypes', [Tools])], Agent);
 
-async function startAgentApp(agentLogger = appLogger) {
+async function startAgentApp(agentLogger = appLogger, integrations = []) {
   class BenchModule {}
-  Reflect.decorate([Module({ imports: [AgentLoggingModule.forRoot({ logger: agentLogger })], providers: [Tools, Model, Agent] })], BenchModule);
+  Reflect.decorate([Module({ imports: [AgentLoggingModule.forRoot({ logger: agentLogger, integrations })], providers: [Tools, Model, Agent] })], BenchModule);
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
   return { app, tools: app.get(Tools), model: app.get(Model), agent: app.get(Agent) };
 }

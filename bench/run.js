@@ -8,6 +8,7 @@ const { createHasher } = require('../dist/cjs/core/hashing/hasher');
 const { ARGS, appLogger, chunksOf, drainSometimes, provider, searchDocs, seedStyleRun, seedStyleTool, otelSpanTool, writeChunks } = require('./baselines');
 const { startAgentApp } = require('./agent-app');
 const { heapPerRun } = require('./memory');
+const { measureTracedTool } = require('./traced-tool');
 
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 300);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -141,6 +142,8 @@ async function main() {
   const memory = await heapPerRun(agent, 5_000);
   await app.close();
 
+  // A tool call with span export on, against the events plus one hand-made span (bench/traced-tool.js).
+  const traced = await measureTracedTool((tasks) => measure(Bench, tasks), ROUNDS);
   await provider.shutdown();
 
   const bare = µs(perCall.get(BARE).latency.mean);
@@ -150,6 +153,9 @@ async function main() {
   console.table([...perCall].map(([name, r]) => row(name, r, name === BARE ? undefined : bare)));
   console.log('One run');
   console.table([...perRun].map(([name, r]) => row(name, r, name === BARE_RUN ? undefined : bareRun)));
+  console.log('One tool call with OpenTelemetry spans (openTelemetry())');
+  const tracedBare = µs(traced.tasks.get(BARE).latency.mean);
+  console.table([...traced.tasks].map(([name, r]) => row(name, r, name === BARE ? undefined : tracedBare)));
   console.log('Hashing by argument size');
   console.table([...hashing].map(([name, r]) => row(name, r)));
 
@@ -169,6 +175,7 @@ async function main() {
     ],
     ['@AgentTool / OpenTelemetry span (added cost)', callRatio(TOOL, OTEL, BARE), undefined, `${total(TOOL, OTEL).toFixed(2)} in total time`],
     ['@AgentLlm / seed style (added cost)', callRatio(LLM, SEED, BARE), undefined, added(LLM)],
+    ['@AgentTool + openTelemetry() / (events + one span) (added cost)', traced.ratio, 1.0, 'span export on: at most the events plus one span'],
     ['@AgentRun of 5 tools / seed-style run (added cost)', runRatioOf(RUN, SEED_RUN, BARE_RUN), undefined, `${(µs(perRun.get(RUN).latency.mean) - bareRun).toFixed(2)} µs added`],
     ['heap per run in flight (bytes)', memory.inFlight, 2048, `${memory.rawInFlight.toFixed(0)} B with the pending call itself`],
     ['heap per finished run (bytes)', memory.finished, 64, 'GC noise aside, nothing'],

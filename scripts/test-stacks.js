@@ -6,10 +6,11 @@
 // `npm test` has just done. The apps' scaffolds are test/stacks/<stack>/, the
 // app and its tests test/stacks/app/ (one source for both majors).
 'use strict';
-const { execFileSync, spawn } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
-const { join } = require('node:path');
+const { dirname, join } = require('node:path');
 const { VERSIONS, nodeBin } = require('./node-versions');
+const { packTarball } = require('./pack');
 
 const root = join(__dirname, '..');
 const work = join(root, '.tmp', 'stacks');
@@ -51,25 +52,50 @@ async function must(...args) {
   if (status !== 0) throw new Error(`${args[0]}: ${args[1]} ${args[2].join(' ')} failed`);
 }
 
+/** Every `.ts` file under `dir`. */
+const tsFiles = (dir) =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+
+/**
+ * The README's Quick start: each ```ts block whose first line is `// src/<file>`
+ * is that file. A later block for a file already seen (the module with
+ * ConfigService) makes a second variant of the app, the other files shared.
+ */
+function quickStartVariants() {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Quick start\n'), readme.indexOf('\n## ', readme.indexOf('\n## Quick start\n') + 1));
+  const base = {};
+  let config;
+  for (const [, code] of section.matchAll(/```ts\n([\s\S]*?)```/g)) {
+    const file = /^\/\/ src\/([\w./-]+\.ts)\n/.exec(code)?.[1];
+    if (!file) continue;
+    if (config || file in base) (config ??= { ...base })[file] = code;
+    else base[file] = code;
+  }
+  if (!base['main.ts']) throw new Error('README.md: the Quick start has no src/main.ts block');
+  return { quickstart: base, 'quickstart-config': config };
+}
+
 function copyApp(stack, into) {
   rmSync(into, { recursive: true, force: true });
   cpSync(join(root, 'test', 'stacks', stack.name), into, { recursive: true });
   cpSync(join(root, 'test', 'stacks', 'app'), into, { recursive: true });
-  if (!stack.extensionless) return;
-  for (const dir of ['src', 'test']) {
-    for (const file of readdirSync(join(into, dir)).filter((f) => f.endsWith('.ts'))) {
-      const path = join(into, dir, file);
+  cpSync(join(root, 'test', 'support', 'fake-provider'), join(into, 'test', 'fake-provider'), { recursive: true });
+  // The test app and its tests follow the template's import style; the Quick start is copied verbatim, after.
+  if (stack.extensionless) {
+    for (const path of [...tsFiles(join(into, 'src')), ...tsFiles(join(into, 'test'))]) {
       writeFileSync(path, readFileSync(path, 'utf8').replace(/(from '\.{1,2}\/[^']+)\.js'/g, "$1'"));
     }
   }
-}
-
-function pack() {
-  const dest = join(root, '.tmp', 'pack');
-  rmSync(dest, { recursive: true, force: true });
-  mkdirSync(dest, { recursive: true });
-  const out = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dest], { cwd: root, encoding: 'utf8' });
-  return join(dest, out.trim().split('\n').pop());
+  for (const [variant, files] of Object.entries(quickStartVariants())) {
+    for (const [file, code] of Object.entries(files ?? {})) {
+      const path = join(into, 'src', variant, file);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, code);
+    }
+  }
 }
 
 /** Installs the app as its lock file says, then the packed package, then builds it. */
@@ -95,16 +121,18 @@ async function main() {
   const floor = nodeBin(22);
   const current = nodeBin(24);
   const nodes = Object.keys(VERSIONS).map((major) => ({ version: VERSIONS[major], bin: nodeBin(major) }));
-  const tarball = pack();
+  const tarball = packTarball();
   // Installs wait on the network and the disk: the stacks are prepared side by side, then tested one at a time.
   const dirs = await Promise.all(STACKS.map((stack) => prepare(stack, tarball, floor, current)));
+  // The tests mostly wait on the app processes they start: both Node versions run side by side.
   const results = [];
   for (const [i, stack] of STACKS.entries()) {
-    for (const node of nodes) {
+    const runs = nodes.map(async (node) => {
       const label = `${stack.name} node ${node.version}`;
       const status = await run(label, 'npm', ['run', 'test:e2e'], { cwd: dirs[i], env: withNode(node.bin) });
-      results.push({ label, ok: status === 0 });
-    }
+      return { label, ok: status === 0 };
+    });
+    results.push(...(await Promise.all(runs)));
   }
   process.stdout.write('\n');
   for (const r of results) process.stdout.write(`${r.ok ? 'pass' : 'FAIL'}  ${r.label}\n`);

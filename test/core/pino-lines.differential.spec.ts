@@ -257,7 +257,13 @@ const steps: fc.Arbitrary<Step[]> = fc.array(
   { minLength: 1, maxLength: 8 },
 );
 
-const BINDINGS: RunBindings = { run_id: '0190a0b0-1111-7222-8333-444455556666', trace_id: '0af7651916cd43dd8448eb211c80319c', agent: 'bench_agent', schema: 'agent-log/1' };
+const BINDINGS: RunBindings = {
+  run_id: '0190a0b0-1111-7222-8333-444455556666',
+  trace_id: '0af7651916cd43dd8448eb211c80319c',
+  trace_flags: '01',
+  agent: 'bench_agent',
+  schema: 'agent-log/1',
+};
 /** App lines are written inside a run, so agentLogMixin adds its fields to them. */
 const FRAME = { run: { runId: 'app-run', traceId: 'app-trace' } } as unknown as Frame;
 
