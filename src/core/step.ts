@@ -1,7 +1,7 @@
 import { elapsedMs, monotonicNow } from './clock.js';
 import { describeError } from './describe-error.js';
 import type { StepStatus, TokenUsage } from './events/agent-event.js';
-import { callSubject } from './hashing/hasher.js';
+import { callSubject, type HashResult } from './hashing/hasher.js';
 import { newSpanId } from './ids.js';
 import type { Outcome, Span } from './outcome.js';
 import type { Run } from './run.js';
@@ -29,12 +29,14 @@ export class Step implements Span, Frame {
     readonly index: number,
     readonly parentSpanId: string | undefined,
     args: readonly unknown[],
+    /** The arguments' hash when the run's loop guard already computed it. */
+    argsHash?: HashResult,
   ) {
     const spanId = this.spanId;
     const subject = callSubject(args);
     if (spec.kind === 'tool') {
       run.emit('info', 'agent_step', spanId, parentSpanId, { step_index: index, step_type: 'tool_call', tool: spec.tool });
-      const args_ = run.engine.hash(subject);
+      const args_ = argsHash ?? run.engine.hash(subject);
       run.emit('info', 'tool_call', spanId, parentSpanId, {
         tool: spec.tool,
         step_index: index,
@@ -55,9 +57,12 @@ export class Step implements Span, Frame {
   observe(item: unknown): void {
     if (this.spec.kind !== 'llm') return;
     const usage = this.readUsage(item);
-    if (usage) this.streamedUsage = usage;
     this.streamedFinish = extractFinishReason(item) ?? this.streamedFinish;
     this.streamedModel ??= extractResponseModel(item);
+    if (usage) {
+      this.streamedUsage = usage;
+      this.run.usageObserved(this, usage, this.spec.model ?? this.streamedModel);
+    }
   }
 
   end(outcome: Outcome): void {
@@ -93,14 +98,15 @@ export class Step implements Span, Frame {
     } else {
       const value = outcome.type === 'ok' ? outcome.value : undefined;
       const usage = this.streamedUsage ?? this.readUsage(value);
+      const model = spec.model ?? extractResponseModel(value) ?? this.streamedModel ?? spec.fallbackModel;
       run.emit(level, 'llm_result', this.spanId, this.parentSpanId, {
-        model: spec.model ?? extractResponseModel(value) ?? this.streamedModel ?? spec.fallbackModel,
+        model,
         ...common,
         token_usage: usage,
         finish_reason: extractFinishReason(value) ?? this.streamedFinish,
         output: run.engine.capture('outputs', value),
       });
-      if (usage) run.addUsage(usage);
+      run.addUsage(this, usage, model);
     }
     if (outcome.type === 'error') run.recordFailure(this.index, spec.kind, outcome.error);
   }
