@@ -6,6 +6,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   moduleNameMapper: {
     '^nestjs-agent-logging$': '<rootDir>/src/index.ts',
+    '^nestjs-agent-logging/([a-z-]+)$': '<rootDir>/src/$1/index.ts',
     // The sources import each other with the `.js` extension the ESM build needs.
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
