@@ -54,7 +54,8 @@ export class BudgetExceededError extends AgentGuardError {
     readonly budget: number,
     readonly spent: number,
   ) {
-    super(`agent "${agent}" spent ${spent} of its ${limit} budget of ${budget}; the step was refused`);
+    const amount = (n: number) => (limit === 'maxCostUsd' ? `$${n.toFixed(4)}` : `${n} tokens`);
+    super(`agent "${agent}" has spent ${amount(spent)} of its ${limit} of ${amount(budget)}; the step was refused`);
   }
 }
 
