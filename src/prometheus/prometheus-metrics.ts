@@ -1,10 +1,11 @@
-import { Counter, Gauge, Histogram, register as defaultRegistry, type Registry } from 'prom-client';
+import { register as defaultRegistry, type Registry } from 'prom-client';
 import { AgentLoggingConfigError } from '../core/errors.js';
 import type { AgentLoggingIntegration, IntegrationHost } from '../core/integration.js';
-import { CALL_SECONDS_BUCKETS, RUN_SECONDS_BUCKETS, STEPS_PER_RUN_BUCKETS } from '../core/metrics/buckets.js';
+import { CALL_SECONDS_BUCKETS, RUN_SECONDS_BUCKETS } from '../core/metrics/buckets.js';
 import { checkMetricsOptions, type CommonMetricsOptions } from '../core/metrics/metric-options.js';
 import { MetricView } from '../core/metrics/metric-view.js';
-import { PrometheusRecorder, type PrometheusInstruments } from './prometheus-recorder.js';
+import { FamilyCollector, histogramCollector, valueCollector } from './family-collector.js';
+import { PrometheusFamilies, PrometheusRecorder } from './prometheus-recorder.js';
 
 /** Options of `prometheusMetrics()`. */
 export interface PrometheusMetricsOptions extends CommonMetricsOptions {
@@ -18,13 +19,13 @@ const KNOWN = ['registry', 'prefix', 'maxLabelValues', 'prices', 'buckets'];
 const PREFIX = /^[a-zA-Z_:][a-zA-Z0-9_:]{0,63}$/;
 
 /**
- * The instruments of one registry and prefix, shared by every integration
+ * The metrics of one registry and prefix, shared by every integration
  * registering there (two apps in one process, the ESM and the CommonJS copy
- * of this package): prom-client refuses a name registered twice. Kept on the
+ * of this package): a registry refuses a name registered twice. Kept on the
  * registry object under a `Symbol.for` key, so both copies find it.
  */
 interface Shared {
-  instruments: PrometheusInstruments;
+  families: PrometheusFamilies;
   /** Bucket boundaries, to refuse a second integration that asks for other ones. */
   buckets: string;
   /** Engines attached; their dropped counts, plus those of engines already closed, make the dropped counter. */
@@ -35,41 +36,41 @@ interface Shared {
 const SHARED = Symbol.for('nestjs-agent-logging/prometheus');
 type WithShared = Registry & { [SHARED]?: Map<string, Shared> };
 
-function makeInstruments(registry: Registry, prefix: string, runBuckets: readonly number[], callBuckets: readonly number[], shared: () => Shared): PrometheusInstruments {
-  const registers = [registry];
-  const name = (n: string) => `${prefix}${n}`;
-  return {
-    runsStarted: new Counter({ name: name('runs_started_total'), help: 'Agent runs started.', labelNames: ['agent'], registers }),
-    runs: new Counter({ name: name('runs_total'), help: 'Agent runs finished, by status and stop reason.', labelNames: ['agent', 'status', 'stop_reason'], registers }),
-    runsInFlight: new Gauge({ name: name('runs_in_flight'), help: 'Agent runs started and not yet finished.', labelNames: ['agent'], registers }),
-    runDuration: new Histogram({ name: name('run_duration_seconds'), help: 'Agent run duration.', labelNames: ['agent', 'status'], buckets: [...runBuckets], registers }),
-    runSteps: new Histogram({ name: name('run_steps'), help: 'Steps (tool and model calls) per finished run.', labelNames: ['agent'], buckets: [...STEPS_PER_RUN_BUCKETS], registers }),
-    runToolCalls: new Histogram({ name: name('run_tool_calls'), help: 'Tool calls per finished run.', labelNames: ['agent'], buckets: [...STEPS_PER_RUN_BUCKETS], registers }),
-    toolCalls: new Counter({ name: name('tool_calls_total'), help: 'Tool calls finished, by status.', labelNames: ['agent', 'tool', 'status'], registers }),
-    toolDuration: new Histogram({ name: name('tool_duration_seconds'), help: 'Tool call duration.', labelNames: ['tool', 'status'], buckets: [...callBuckets], registers }),
-    llmCalls: new Counter({ name: name('llm_calls_total'), help: 'Model calls finished, by status.', labelNames: ['agent', 'model', 'status'], registers }),
-    llmDuration: new Histogram({ name: name('llm_duration_seconds'), help: 'Model call duration.', labelNames: ['model', 'status'], buckets: [...callBuckets], registers }),
-    llmTokens: new Counter({
-      name: name('llm_tokens_total'),
-      help: 'Tokens reported by model calls, by kind (input counts cache reads and writes too; reasoning is part of output).',
-      labelNames: ['agent', 'model', 'kind'],
-      registers,
-    }),
-    llmCost: new Counter({ name: name('llm_cost_usd_total'), help: 'Cost of model calls in USD, from the price table.', labelNames: ['agent', 'model'], registers }),
-    loops: new Counter({ name: name('loops_detected_total'), help: 'Loops the loop guard detected, by action (warned, refused).', labelNames: ['agent', 'tool', 'action'], registers }),
-    dropped: new Counter({
-      name: name('events_dropped_total'),
-      help: 'Events that could not be written (a failing log destination or integration).',
-      registers,
-      collect(this: Counter) {
-        const s = shared();
-        let total = s.droppedByClosed;
-        for (const host of s.hosts) total += host.droppedCount;
-        this.reset();
-        if (total > 0) this.inc(total);
+function register(registry: Registry, prefix: string, shared: Shared): void {
+  const f = shared.families;
+  const n = (name: string) => `${prefix}${name}`;
+  const collectors: FamilyCollector[] = [
+    valueCollector(n('runs_started_total'), 'Agent runs started.', 'counter', f.runsStarted),
+    valueCollector(n('runs_total'), 'Agent runs finished, by status and stop reason.', 'counter', f.runs),
+    valueCollector(n('runs_in_flight'), 'Agent runs started and not yet finished.', 'gauge', f.runsInFlight),
+    histogramCollector(n('run_duration_seconds'), 'Agent run duration.', f.runDuration),
+    histogramCollector(n('run_steps'), 'Steps (tool and model calls) per finished run.', f.runSteps),
+    histogramCollector(n('run_tool_calls'), 'Tool calls per finished run.', f.runToolCalls),
+    valueCollector(n('tool_calls_total'), 'Tool calls finished, by status.', 'counter', f.toolCalls),
+    histogramCollector(n('tool_duration_seconds'), 'Tool call duration.', f.toolDuration),
+    valueCollector(n('llm_calls_total'), 'Model calls finished, by status.', 'counter', f.llmCalls),
+    histogramCollector(n('llm_duration_seconds'), 'Model call duration.', f.llmDuration),
+    valueCollector(
+      n('llm_tokens_total'),
+      'Tokens reported by model calls, by kind (input counts cache reads and writes too; reasoning is part of output).',
+      'counter',
+      f.llmTokens,
+    ),
+    valueCollector(n('llm_cost_usd_total'), 'Cost of model calls in USD, from the price table.', 'counter', f.llmCost),
+    valueCollector(n('loops_detected_total'), 'Loops the loop guard detected, by action (warned, refused).', 'counter', f.loops),
+    new FamilyCollector(
+      n('events_dropped_total'),
+      'Events that could not be written (a failing log destination or integration).',
+      'counter',
+      () => {
+        let total = shared.droppedByClosed;
+        for (const host of shared.hosts) total += host.droppedCount;
+        return [{ value: total, labels: {} }];
       },
-    }),
-  };
+      () => undefined,
+    ),
+  ];
+  for (const collector of collectors) registry.registerMetric(collector.asMetric());
 }
 
 function sharedFor(registry: Registry, prefix: string, runBuckets: readonly number[], callBuckets: readonly number[]): Shared {
@@ -87,8 +88,8 @@ function sharedFor(registry: Registry, prefix: string, runBuckets: readonly numb
   if (clash) {
     throw new AgentLoggingConfigError(`prometheusMetrics: a metric named "${prefix}runs_total" is already registered by someone else; give another prefix`);
   }
-  const shared: Shared = { instruments: undefined as never, buckets, hosts: new Set(), droppedByClosed: 0 };
-  shared.instruments = makeInstruments(registry, prefix, runBuckets, callBuckets, () => shared);
+  const shared: Shared = { families: new PrometheusFamilies(runBuckets, callBuckets), buckets, hosts: new Set(), droppedByClosed: 0 };
+  register(registry, prefix, shared);
   byPrefix.set(prefix, shared);
   return shared;
 }
@@ -115,7 +116,7 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Agent
     throw new AgentLoggingConfigError(`prometheusMetrics: option "prefix" must be a metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*), got ${JSON.stringify(String(prefix))}`);
   }
   const shared = sharedFor(registry, prefix, common.runBuckets ?? RUN_SECONDS_BUCKETS, common.callBuckets ?? CALL_SECONDS_BUCKETS);
-  const view = new MetricView(new PrometheusRecorder(shared.instruments), common);
+  const view = new MetricView(new PrometheusRecorder(shared.families), common);
   let host: IntegrationHost | undefined;
   return {
     name: 'prometheus',
