@@ -91,19 +91,24 @@ export interface LoopVerdict {
 
 /**
  * One run's memory of its recent tool calls: the current streak and, with a
- * window, the signatures of the last `window` calls with their counts. Made
- * with the run's first guarded tool call.
+ * window, the last `window` calls with a count per signature. A signature is
+ * held as its two strings, never joined: a joined key would be a new string
+ * to copy and hash on every call.
  */
 export class LoopTracker {
-  private last?: string;
+  private lastTool?: string;
+  private lastHash?: string;
   private streak = 0;
-  private readonly ring?: (string | undefined)[];
-  private readonly counts?: Map<string, number>;
+  private readonly ringTools?: (string | undefined)[];
+  private readonly ringHashes?: string[];
+  /** Per tool, per args hash: how many of the window's calls have that signature. */
+  private readonly counts?: Map<string, Map<string, number>>;
   private head = 0;
 
   constructor(window: number | undefined) {
     if (window !== undefined) {
-      this.ring = new Array<string | undefined>(window);
+      this.ringTools = new Array<string | undefined>(window);
+      this.ringHashes = new Array<string>(window);
       this.counts = new Map();
     }
   }
@@ -114,11 +119,12 @@ export class LoopTracker {
    * repeats one already reported (`refused`). A refused call is remembered
    * too, so the same call keeps being refused.
    */
-  see(signature: string, guard: ResolvedLoopGuard): LoopVerdict | undefined {
-    const streak = signature === this.last ? this.streak + 1 : 1;
-    this.last = signature;
+  see(tool: string, hash: string, guard: ResolvedLoopGuard): LoopVerdict | undefined {
+    const streak = tool === this.lastTool && hash === this.lastHash ? this.streak + 1 : 1;
+    this.lastTool = tool;
+    this.lastHash = hash;
     this.streak = streak;
-    const inWindow = this.remember(signature);
+    const inWindow = this.remember(tool, hash);
     const repeats = guard.windowRepeats;
     if (guard.mode === 'refuse') {
       if (streak > guard.consecutive) return { rule: 'consecutive', repeats: streak, action: 'refused' };
@@ -130,20 +136,25 @@ export class LoopTracker {
   }
 
   /** Adds the call to the window; its signature's count within the window, this call included. */
-  private remember(signature: string): number {
-    const ring = this.ring;
-    const counts = this.counts;
-    if (!ring || !counts) return 0;
-    const evicted = ring[this.head];
-    if (evicted !== undefined) {
-      const left = counts.get(evicted)! - 1;
-      if (left === 0) counts.delete(evicted);
-      else counts.set(evicted, left);
+  private remember(tool: string, hash: string): number {
+    const { ringTools, ringHashes, counts } = this;
+    if (!ringTools || !ringHashes || !counts) return 0;
+    const head = this.head;
+    const evictedTool = ringTools[head];
+    if (evictedTool !== undefined) {
+      const byHash = counts.get(evictedTool)!;
+      const evictedHash = ringHashes[head];
+      const left = byHash.get(evictedHash)! - 1;
+      if (left === 0) byHash.delete(evictedHash);
+      else byHash.set(evictedHash, left);
     }
-    ring[this.head] = signature;
-    this.head = (this.head + 1) % ring.length;
-    const count = (counts.get(signature) ?? 0) + 1;
-    counts.set(signature, count);
+    ringTools[head] = tool;
+    ringHashes[head] = hash;
+    this.head = (head + 1) % ringTools.length;
+    let byHash = counts.get(tool);
+    if (byHash === undefined) counts.set(tool, (byHash = new Map()));
+    const count = (byHash.get(hash) ?? 0) + 1;
+    byHash.set(hash, count);
     return count;
   }
 }

@@ -51,6 +51,6 @@ export class RunGuards {
   seeCall(tool: string, hash: HashResult, guard: ResolvedLoopGuard): LoopVerdict | undefined {
     if (hash.truncated) return undefined;
     this.tracker ??= new LoopTracker(this.config.loop?.window);
-    return this.tracker.see(`${tool}\u0000${hash.hash}`, guard);
+    return this.tracker.see(tool, hash.hash, guard);
   }
 }
