@@ -8,7 +8,7 @@ import { OpenTelemetryRecorder } from './opentelemetry-recorder.js';
 
 /** Options of `openTelemetryMetrics()`. */
 export interface OpenTelemetryMetricsOptions extends CommonMetricsOptions {
-  /** Where the meter comes from. Default: the global MeterProvider (register the SDK before the app boots). */
+  /** Where the meter comes from. Default: the global MeterProvider, as it is when the module starts (register the SDK before). */
   meterProvider?: MeterProvider;
 }
 
@@ -28,24 +28,27 @@ const METER = 'nestjs-agent-logging';
  */
 export function openTelemetryMetrics(options: OpenTelemetryMetricsOptions = {}): AgentLoggingIntegration {
   const common = checkMetricsOptions('openTelemetryMetrics', options, KNOWN);
-  const provider = options.meterProvider ?? metrics.getMeterProvider();
-  if (typeof (provider as Partial<MeterProvider>)?.getMeter !== 'function') {
+  const given = options.meterProvider;
+  if (given !== undefined && typeof (given as Partial<MeterProvider>)?.getMeter !== 'function') {
     throw new AgentLoggingConfigError('openTelemetryMetrics: option "meterProvider" must be an OpenTelemetry MeterProvider');
   }
-  const meter = provider.getMeter(METER);
-  const view = new MetricView(new OpenTelemetryRecorder(meter, common.runBuckets, common.callBuckets), common);
+  let view: MetricView | undefined;
   let dropped: ObservableCounter | undefined;
   let observeDropped: ((result: ObservableResult) => void) | undefined;
   return {
     name: 'opentelemetry-metrics',
+    // The meter is taken when the module starts, not when forRoot is evaluated: an app module is often
+    // imported before main.ts registers the SDK, and instruments made on the no-op provider stay no-ops.
     attach(host: IntegrationHost) {
+      const meter = (given ?? metrics.getMeterProvider()).getMeter(METER);
+      view = new MetricView(new OpenTelemetryRecorder(meter, common.runBuckets, common.callBuckets), common);
       view.attach(host);
       dropped = meter.createObservableCounter(METRIC.dropped, { unit: '{event}', description: 'Events that could not be written (a failing log destination or integration).' });
       observeDropped = (result) => result.observe(host.droppedCount);
       dropped.addCallback(observeDropped);
     },
     onEvent(run, event) {
-      view.onEvent(run, event);
+      view?.onEvent(run, event);
     },
     close() {
       if (dropped && observeDropped) dropped.removeCallback(observeDropped);

@@ -9,6 +9,7 @@ import {
   type Histogram,
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
+import { metrics } from '@opentelemetry/api';
 import request from 'supertest';
 import { AgentLlm, AgentLoggingConfigError, AgentRun, AgentTool, droppedEventCount, type AgentLoggingIntegration } from 'nestjs-agent-logging';
 import { GENAI_SEMCONV, openTelemetryMetrics } from 'nestjs-agent-logging/opentelemetry-metrics';
@@ -196,6 +197,28 @@ describe(`OpenTelemetry metrics (${GENAI_SEMCONV}), read back through the SDK's 
     const ids = capture.events.flatMap((e) => [e.run_id, e.trace_id, e.span_id]).filter((v): v is string => typeof v === 'string');
     for (const id of ids) expect(values).not.toContain(id);
     expect(values.join(' ')).not.toMatch(/4242|org-123/);
+  });
+});
+
+describe('the global MeterProvider', () => {
+  it('is taken when the module starts: an SDK registered after forRoot was evaluated still gets the metrics', async () => {
+    // As in an app whose module file is imported before main.ts starts the SDK.
+    const integration = openTelemetryMetrics();
+    const globalExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    const globalReader = new PeriodicExportingMetricReader({ exporter: globalExporter, exportIntervalMillis: 3_600_000 });
+    const globalProvider = new MeterProvider({ readers: [globalReader] });
+    metrics.setGlobalMeterProvider(globalProvider);
+    const app = await bootApp({ agentLogging: { integrations: [integration] }, metadata: { controllers: [AgentController], providers: [Tools, Model, Agents] } });
+    try {
+      await request(app.getHttpServer()).post('/billing').expect(201);
+      await globalReader.forceFlush();
+      const names = globalExporter.getMetrics().flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics.map((m) => m.descriptor.name)));
+      expect(names).toEqual(expect.arrayContaining(['gen_ai.execute_tool.duration', 'agent_log.runs']));
+    } finally {
+      await app.close();
+      metrics.disable();
+      await globalProvider.shutdown();
+    }
   });
 });
 
