@@ -3,7 +3,16 @@
 export { AgentLoggingModule } from './nest/agent-logging.module.js';
 export type { AgentLoggingModuleOptions, AgentLoggingModuleExtras } from './nest/agent-logging.options.js';
 export type { CaptureOptions } from './core/capture/capture.js';
-export type { AgentLoggingIntegration, EventRun, IntegrationHost } from './core/integration.js';
+export type {
+  AgentLoggingIntegration,
+  AgentTracer,
+  EventRun,
+  IntegrationHost,
+  OuterContext,
+  SpanRequest,
+  TracedSpan,
+  TracePosition,
+} from './core/integration.js';
 export type { LoopGuardOptions, LoopGuardSetting, ToolLoopGuardSetting } from './core/guards/loop-guard.js';
 export type { ModelPrice, Prices } from './core/pricing/price-table.js';
 export type { ErrorMessageMode } from './core/redaction/scrubber.js';
@@ -20,7 +29,10 @@ export {
   withAgentRun,
   withAgentTool,
   withAgentLlm,
+  agentTraceHeaders,
+  withAgentTraceContext,
   type AgentRunInfo,
+  type HeadersLike,
 } from './core/agent-context.js';
 export { agentLogMixin } from './core/agent-log-mixin.js';
 export {

@@ -2,9 +2,9 @@ import { elapsedMs, monotonicNow } from './clock.js';
 import { describeError } from './describe-error.js';
 import type { AgentEventName, StepStatus, StopReason, TokenUsage } from './events/agent-event.js';
 import { SCHEMA_VERSION } from './events/agent-event.js';
-import { buildEvent, type EventFields } from './events/build-event.js';
+import { buildEvent, type EventFields, type UnboundEvent } from './events/build-event.js';
 import type { Engine } from './engine.js';
-import type { EventRun } from './integration.js';
+import type { EventRun, TracedSpan, TracePosition } from './integration.js';
 import { AgentGuardError, AgentRunTimeoutError, LoopDetectedError, MaxStepsExceededError } from './errors.js';
 import type { LoopVerdict } from './guards/loop-guard.js';
 import { RunGuards } from './guards/run-guards.js';
@@ -42,6 +42,8 @@ interface RunExtras {
   abortReason?: unknown;
   /** Removes this run's listener from the parent's signal, so many sub-agents do not pile listeners on it. */
   unlinkParent?: () => void;
+  /** The calling run in another service (W3C baggage), for a run with no parent run in this process. */
+  remoteParentRunId?: string;
   timer?: NodeJS.Timeout;
 }
 
@@ -59,12 +61,14 @@ function onTimeout(run: Run): void {
  */
 export class Run implements Span, Frame, EventRun {
   readonly runId = newRunId();
-  readonly spanId = newSpanId();
+  readonly spanId: string;
   readonly traceId: string;
-  readonly traceFlags?: string;
+  readonly traceFlags: string;
   readonly parentSpanId?: string;
   /** The request the run was started in, inherited by its steps and sub-agents. */
   readonly request?: RequestScope;
+  /** The tracer's span of this run (OpenTelemetry), whose ids are the run's. */
+  readonly traced?: TracedSpan;
   /** The run this one was started inside: its signal's abort reaches this run's signal. */
   private readonly parentRun?: Run;
   private readonly spec: RunSpec;
@@ -91,21 +95,35 @@ export class Run implements Span, Frame, EventRun {
     const request = parent?.request;
     this.spec = spec;
     this.request = request;
-    this.traceId = parentRun?.traceId ?? request?.traceId ?? newTraceId();
-    this.traceFlags = parentRun ? parentRun.traceFlags : request?.traceFlags;
-    this.parentSpanId = parentRun ? parent?.spanId : request?.parentSpanId;
     this.parentRun = parentRun;
-    this.channel = engine.sink.openRun({ run_id: this.runId, trace_id: this.traceId, agent: spec.agent, schema: SCHEMA_VERSION });
+    // Where the run sits: under the step that called it, else under the tracer's
+    // active span (OpenTelemetry), else under the inbound traceparent, else a new trace.
+    let position: TracePosition | undefined;
+    let remoteParentRunId: string | undefined;
+    if (parentRun) position = { traceId: parentRun.traceId, spanId: parent!.spanId ?? parentRun.spanId, traceFlags: parentRun.traceFlags };
+    else {
+      const outer = engine.outerContext();
+      position = outer?.position ?? requestPosition(request);
+      remoteParentRunId = outer?.parentRunId ?? request?.parentRunId;
+    }
+    // The tracer's span is started before the first event, so the events carry its ids.
+    const traced = engine.tracer?.start !== undefined ? engine.startSpan({ kind: 'run', name: spec.agent, runId: this.runId, parent: parent?.traced, position }) : undefined;
+    this.traced = traced;
+    this.spanId = traced?.spanId ?? newSpanId();
+    this.traceId = traced?.traceId ?? position?.traceId ?? newTraceId();
+    this.traceFlags = traced?.traceFlags ?? position?.traceFlags ?? '01';
+    this.parentSpanId = traced !== undefined ? traced.parentSpanId : position?.spanId;
+    if (remoteParentRunId !== undefined) this.extra().remoteParentRunId = remoteParentRunId;
+    this.channel = engine.sink.openRun({ run_id: this.runId, trace_id: this.traceId, trace_flags: this.traceFlags, agent: spec.agent, schema: SCHEMA_VERSION });
 
     const subject = callSubject(args);
     const task = engine.hash(subject);
-    this.emit('info', 'run_started', this.spanId, this.parentSpanId, {
+    this.emit('info', 'run_started', this, {
       request_id: request?.requestId,
       user_id: request?.userId,
-      parent_run_id: parentRun?.runId,
+      parent_run_id: this.parentRunId,
       task_hash: task.hash,
       task_truncated: task.truncated || undefined,
-      trace_flags: this.traceFlags,
       task: engine.capture('args', subject),
     });
     engine.track(this);
@@ -128,7 +146,7 @@ export class Run implements Span, Frame, EventRun {
   }
 
   get parentRunId(): string | undefined {
-    return this.parentRun?.runId;
+    return this.parentRun?.runId ?? this.extras?.remoteParentRunId;
   }
 
   /** A reason set by the code through `setStopReason`; it wins over the inferred one. */
@@ -183,23 +201,32 @@ export class Run implements Span, Frame, EventRun {
     return (this.state & CLOSED) !== 0;
   }
 
-  /** Writes one event; a failing sink is counted, never thrown into the app. */
-  emit<N extends AgentEventName>(level: EventLevel, event: N, spanId: string, parentSpanId: string | undefined, fields: EventFields<N>): void {
+  /** Writes one event of this run or of one of its steps; a failing sink is counted, never thrown into the app. */
+  emit<N extends AgentEventName>(level: EventLevel, event: N, of: Run | Step, fields: EventFields<N>): void {
     if ((this.state & CLOSED) !== 0) return;
     const engine = this.engine;
-    let built: object | undefined;
+    let built: UnboundEvent<N> | undefined;
     try {
-      built = buildEvent(event, ++this.seq, spanId, parentSpanId, fields);
+      built = buildEvent(event, ++this.seq, of.spanId, of.parentSpanId, fields);
       engine.sink.write(this.channel, level, built);
     } catch (err) {
       engine.dropped(err);
     }
     // A view of the run (a span, a metric) still hears of an event its log line could not carry.
-    if (built !== undefined && engine.listeners.length !== 0) engine.notify(this, built);
+    if (built === undefined) return;
+    const traced = of.traced;
+    if (traced !== undefined) {
+      try {
+        traced.onEvent(built);
+      } catch (err) {
+        engine.dropped(err);
+      }
+    }
+    if (engine.listeners.length !== 0) engine.notify(this, built);
   }
 
   /** Opens a step, or throws an AgentGuardError when a guard refuses it (maxSteps, a budget, the loop guard). */
-  beginStep(spec: StepSpec, parentSpanId: string | undefined, args: readonly unknown[]): Step {
+  beginStep(spec: StepSpec, parent: Frame, args: readonly unknown[]): Step {
     const maxSteps = this.maxSteps;
     if (maxSteps !== undefined && this.steps >= maxSteps) this.refuse(new MaxStepsExceededError(this.agent, maxSteps));
     let argsHash: HashResult | undefined;
@@ -214,16 +241,17 @@ export class Run implements Span, Frame, EventRun {
         argsHash = this.engine.hash(callSubject(args));
         loop = guards.seeCall(spec.tool, argsHash, guard);
         if (loop?.action === 'refused') {
-          this.emitLoop(spec.tool, argsHash.hash, loop, this.spanId, this.parentSpanId, undefined);
+          // No step: the refused call is written on the run's span.
+          this.emitLoop(this, spec.tool, argsHash.hash, loop, undefined);
           this.refuse(new LoopDetectedError(this.agent, spec.tool, argsHash.hash, loop.repeats));
         }
       }
     }
     this.steps += 1;
     if (spec.kind === 'tool') this.toolCalls += 1;
-    const step = new Step(this, spec, this.steps, parentSpanId, args, argsHash);
+    const step = new Step(this, spec, this.steps, parent, args, argsHash);
     (this.openSteps ??= new Set()).add(step);
-    if (loop && argsHash && spec.kind === 'tool') this.emitLoop(spec.tool, argsHash.hash, loop, step.spanId, parentSpanId, step.index);
+    if (loop && argsHash && spec.kind === 'tool') this.emitLoop(step, spec.tool, argsHash.hash, loop, step.index);
     return step;
   }
 
@@ -233,8 +261,8 @@ export class Run implements Span, Frame, EventRun {
     throw error;
   }
 
-  private emitLoop(tool: string, argsHash: string, loop: LoopVerdict, spanId: string, parentSpanId: string | undefined, stepIndex: number | undefined): void {
-    this.emit('warn', 'loop_detected', spanId, parentSpanId, {
+  private emitLoop(of: Run | Step, tool: string, argsHash: string, loop: LoopVerdict, stepIndex: number | undefined): void {
+    this.emit('warn', 'loop_detected', of, {
       tool,
       args_hash: argsHash,
       repeats: loop.repeats,
@@ -251,6 +279,11 @@ export class Run implements Span, Frame, EventRun {
   /** Usage a model step reported so far (a stream, as it arrives): counted toward the run's budget at once. */
   usageObserved(step: Step, usage: TokenUsage, model: string | undefined): void {
     this.guards?.budget?.observe(step, usage, model);
+  }
+
+  /** True when the run has a budget: only then is a stream's usage read as it arrives. */
+  get hasBudget(): boolean {
+    return this.guards?.budget !== undefined;
   }
 
   /** A model step's final usage (or none): summed into run_finished and into the budget, replacing what it streamed. */
@@ -331,7 +364,7 @@ export class Run implements Span, Frame, EventRun {
     if (this.openSteps) for (const step of this.openSteps) step.end({ type: 'cancelled' });
     try {
       const described = status === 'error' && error !== undefined ? describeError(error, this.engine.scrub) : undefined;
-      this.emit(status === 'error' ? 'error' : 'info', 'run_finished', this.spanId, this.parentSpanId, {
+      this.emit(status === 'error' ? 'error' : 'info', 'run_finished', this, {
         status,
         stop_reason: stopReason,
         total_steps: this.steps,
@@ -350,4 +383,10 @@ export class Run implements Span, Frame, EventRun {
     this.state |= CLOSED;
     if (extras) extras.failures = undefined;
   }
+}
+
+/** The caller's place from an inbound `traceparent`, if the request had a valid one. */
+function requestPosition(request: RequestScope | undefined): TracePosition | undefined {
+  if (request?.traceId === undefined || request.parentSpanId === undefined) return undefined;
+  return { traceId: request.traceId, spanId: request.parentSpanId, traceFlags: request.traceFlags ?? '01' };
 }

@@ -1,4 +1,5 @@
-import type { AgentEvent, StepStatus, TokenUsage } from '../events/agent-event.js';
+import type { AgentEvent, AgentEventName, StepStatus, TokenUsage } from '../events/agent-event.js';
+import type { UnboundEvent } from '../events/build-event.js';
 import type { EventRun, IntegrationHost } from '../integration.js';
 import type { PriceTable } from '../pricing/price-table.js';
 import { LabelCap } from './label-cap.js';
@@ -68,7 +69,7 @@ export class MetricView {
     this.prices ??= host.prices;
   }
 
-  onEvent(run: EventRun, event: Omit<AgentEvent, 'run_id' | 'trace_id' | 'agent' | 'schema'>): void {
+  onEvent(run: EventRun, event: UnboundEvent<AgentEventName>): void {
     const e = event as AgentEvent;
     switch (e.event) {
       case 'tool_result':
