@@ -12,6 +12,7 @@ import type { Outcome, Span } from './outcome.js';
 import type { Frame, RequestScope } from './run-context.js';
 import type { EventLevel, RunChannel } from './sink/event-sink.js';
 import type { RunSpec, StepSpec } from './specs.js';
+import { isStepCapError } from './step-cap-error.js';
 import { Step } from './step.js';
 import { addTokenUsage } from './token-usage.js';
 
@@ -219,7 +220,7 @@ export class Run implements Span, Frame, EventRun {
   }
 
   /** Opens a step, or throws MaxStepsExceededError when the run's step budget is spent. */
-  beginStep(spec: StepSpec, parent: Frame, args: readonly unknown[]): Step {
+  beginStep(spec: StepSpec, parent: Frame, args: readonly unknown[], toolCallId?: string): Step {
     const maxSteps = this.maxSteps;
     if (maxSteps !== undefined && this.steps >= maxSteps) {
       this.state |= MAX_STEPS_TRIPPED;
@@ -227,9 +228,14 @@ export class Run implements Span, Frame, EventRun {
     }
     this.steps += 1;
     if (spec.kind === 'tool') this.toolCalls += 1;
-    const step = new Step(this, spec, this.steps, parent, args);
+    const step = new Step(this, spec, this.steps, parent, args, toolCallId);
     (this.openSteps ??= new Set()).add(step);
     return step;
+  }
+
+  /** A framework's own step or turn cap ended its loop: the run ends `max_steps` unless the code set a reason. */
+  reachedStepCap(): void {
+    this.state |= MAX_STEPS_TRIPPED;
   }
 
   stepEnded(step: Step): void {
@@ -274,7 +280,7 @@ export class Run implements Span, Frame, EventRun {
     if (stopReason !== undefined) return stopReason;
     if ((this.state & MAX_STEPS_TRIPPED) !== 0) return 'max_steps';
     if (outcome.type === 'ok') return 'completed';
-    if (outcome.error instanceof MaxStepsExceededError) return 'max_steps';
+    if (isStepCapError(outcome.error)) return 'max_steps';
     const failed = this.failedStepKind(outcome.error);
     if (failed) return failed === 'tool' ? 'tool_error' : 'step_error';
     return 'error';
