@@ -1,6 +1,7 @@
 import { throwError } from 'rxjs';
 import { installedEngine, type Engine } from './engine.js';
 import { AgentGuardError } from './errors.js';
+import { beginStep } from './lifecycle.js';
 import { Run } from './run.js';
 import { currentFrame, runInFrame, type Frame } from './run-context.js';
 import { settle } from './shapes/settle.js';
@@ -53,9 +54,7 @@ export function instrument(spec: Spec, target: (...args: never[]) => unknown, th
  */
 function open(engine: Engine, spec: Spec, parent: Frame | undefined, args: unknown[]): Run | Step | undefined {
   if (spec.kind === 'run') return new Run(engine, spec, parent, args);
-  const run = parent?.run;
-  if (!run || run.isFinished) return undefined;
-  return run.beginStep(spec, parent, args);
+  return beginStep(spec, parent, args);
 }
 
 /**

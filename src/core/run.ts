@@ -14,6 +14,7 @@ import type { Outcome, Span } from './outcome.js';
 import type { Frame, RequestScope } from './run-context.js';
 import type { EventLevel, RunChannel } from './sink/event-sink.js';
 import type { RunSpec, StepSpec } from './specs.js';
+import { isStepCapError } from './step-cap-error.js';
 import { Step } from './step.js';
 import { addTokenUsage } from './token-usage.js';
 
@@ -226,7 +227,7 @@ export class Run implements Span, Frame, EventRun {
   }
 
   /** Opens a step, or throws an AgentGuardError when a guard refuses it (maxSteps, a budget, the loop guard). */
-  beginStep(spec: StepSpec, parent: Frame, args: readonly unknown[]): Step {
+  beginStep(spec: StepSpec, parent: Frame, args: readonly unknown[], toolCallId?: string): Step {
     const maxSteps = this.maxSteps;
     if (maxSteps !== undefined && this.steps >= maxSteps) this.refuse(new MaxStepsExceededError(this.agent, maxSteps));
     let argsHash: HashResult | undefined;
@@ -249,7 +250,7 @@ export class Run implements Span, Frame, EventRun {
     }
     this.steps += 1;
     if (spec.kind === 'tool') this.toolCalls += 1;
-    const step = new Step(this, spec, this.steps, parent, args, argsHash);
+    const step = new Step(this, spec, this.steps, parent, args, argsHash, toolCallId);
     (this.openSteps ??= new Set()).add(step);
     if (loop && argsHash && spec.kind === 'tool') this.emitLoop(step, spec.tool, argsHash.hash, loop, step.index);
     return step;
@@ -270,6 +271,11 @@ export class Run implements Span, Frame, EventRun {
       action: loop.action,
       step_index: stepIndex,
     });
+  }
+
+  /** A framework's own step or turn cap ended its loop: the run ends `max_steps` unless the code set a reason. */
+  reachedStepCap(): void {
+    this.extra().refusedBy ??= 'max_steps';
   }
 
   stepEnded(step: Step): void {
@@ -329,6 +335,7 @@ export class Run implements Span, Frame, EventRun {
     if (outcome.type === 'ok') return 'completed';
     // A sub-agent's refusal, rethrown by this run's body.
     if (outcome.error instanceof AgentGuardError) return outcome.error.stopReason;
+    if (isStepCapError(outcome.error)) return 'max_steps';
     const failed = this.failedStepKind(outcome.error);
     if (failed) return failed === 'tool' ? 'tool_error' : 'step_error';
     return 'error';

@@ -9,7 +9,7 @@ import type { ModelReading } from './providers/index.js';
 import type { Outcome, Span } from './outcome.js';
 import type { Run } from './run.js';
 import type { Frame, RequestScope } from './run-context.js';
-import type { StepSpec } from './specs.js';
+import { isValidName, type StepSpec } from './specs.js';
 
 /**
  * One tool or model call inside a run: agent_step and tool_call when it
@@ -25,6 +25,8 @@ export class Step implements Span, Frame {
   private done = false;
   /** A model call's answer, read as it arrives. */
   private readonly modelCall?: ModelCall;
+  /** The model's id for this tool call, when a framework gave it. */
+  private readonly toolCallId?: string;
 
   constructor(
     readonly run: Run,
@@ -34,7 +36,10 @@ export class Step implements Span, Frame {
     args: readonly unknown[],
     /** The arguments' hash when the run's loop guard already computed it. */
     argsHash?: HashResult,
+    toolCallId?: string,
   ) {
+    // Model output: written only when it looks like an identifier.
+    if (isValidName(toolCallId)) this.toolCallId = toolCallId;
     const parentSpanId = (this.parentSpanId = parent.spanId);
     const engine = run.engine;
     // Started before the first event, so the events carry the span's ids.
@@ -57,6 +62,7 @@ export class Step implements Span, Frame {
       run.emit('info', 'tool_call', this, {
         tool: spec.tool,
         step_index: index,
+        tool_call_id: this.toolCallId,
         args_hash: args_.hash,
         args_truncated: args_.truncated || undefined,
         args: run.engine.capture('args', subject),
@@ -112,6 +118,7 @@ export class Step implements Span, Frame {
       const result = hashable ? run.engine.hash(outcome.value) : undefined;
       run.emit(level, 'tool_result', this, {
         tool: spec.tool,
+        tool_call_id: this.toolCallId,
         ...common,
         result_hash: result?.hash,
         result_truncated: result?.truncated || undefined,

@@ -85,6 +85,8 @@ export interface ToolCallEvent extends EventBase {
   event: 'tool_call';
   tool: string;
   step_index: number;
+  /** The model's id for the call, where a framework gave it. */
+  tool_call_id?: string;
   args_hash: string;
   args_truncated?: true;
   /** Opt-in (`capture.args`): the tool's arguments, redacted, scrubbed and capped. */
@@ -102,6 +104,7 @@ interface StepOutcomeFields {
 export interface ToolResultEvent extends EventBase, StepOutcomeFields {
   event: 'tool_result';
   tool: string;
+  tool_call_id?: string;
   result_hash?: string;
   result_truncated?: true;
   /** Opt-in (`capture.results`): the tool's result, redacted, scrubbed and capped. */
