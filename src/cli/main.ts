@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { CliError } from './cli-error.js';
-import { registerHtml } from './html.command.js';
-import { registerRuns } from './runs.command.js';
-import { registerShow } from './show.command.js';
-import { registerStats } from './stats.command.js';
-import { colorErr, safeText } from './terminal-text.js';
+import { registerHtml } from './commands/html.command.js';
+import { registerRuns } from './commands/runs.command.js';
+import { registerShow } from './commands/show.command.js';
+import { registerStats } from './commands/stats.command.js';
+import { colorErr, safeText } from './views/terminal-text.js';
 
 function version(): string {
   try {

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { noteReport, printJson, printText } from './command-output.js';
-import { appLogsOf, findRun } from './find-run.js';
-import { resolveSources } from './input-sources.js';
-import { buildTimeline, type Timeline } from './run-timeline.js';
-import { renderWaterfallText } from './waterfall-text.js';
+import { appLogsOf, findRun } from '../reading/find-run.js';
+import { resolveSources } from '../reading/input-sources.js';
+import { buildTimeline, type Timeline } from '../model/run-timeline.js';
+import { renderWaterfallText } from '../views/waterfall-text.js';
 
 /** The timeline as plain data for `--json`: offsets in ms from the root run's start. */
 function timelineJson(timeline: Timeline) {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { TokenUsage } from '../core/events/agent-event.js';
-import { CliError } from './cli-error.js';
+import type { TokenUsage } from '../../core/events/agent-event.js';
+import { CliError } from '../cli-error.js';
 
 /** USD per million tokens for one model. Cache prices default to the input price. */
 export interface ModelPrice {

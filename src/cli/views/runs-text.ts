@@ -1,5 +1,5 @@
 import { formatCount, formatMs, formatUsd } from './format-units.js';
-import type { RunSummary } from './run-summary.js';
+import type { RunSummary } from '../model/run-summary.js';
 import { renderTable, safeText, statusText } from './terminal-text.js';
 
 /** Runs as a table: one row per run, nested runs marked ↳. */

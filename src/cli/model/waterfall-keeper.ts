@@ -1,4 +1,4 @@
-import type { LogEvent } from './log-event.js';
+import type { LogEvent } from '../reading/log-event.js';
 import { buildRunView, nestRuns, type RunView } from './run-view.js';
 
 interface Group {

@@ -7,7 +7,7 @@ import type {
   TokenUsage,
   ToolCallEvent,
   ToolResultEvent,
-} from '../core/events/agent-event.js';
+} from '../../core/events/agent-event.js';
 
 type Own<E> = Omit<E, 'event' | 'schema'>;
 type AllFields = Own<RunStartedEvent> &

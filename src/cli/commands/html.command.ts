@@ -1,17 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { appLogsHint } from './app-log-line.js';
-import { CliError } from './cli-error.js';
+import { appLogsHint } from '../reading/app-log-line.js';
+import { CliError } from '../cli-error.js';
 import { noteReport, printJson, printText } from './command-output.js';
-import { appLogsOf, findRun } from './find-run.js';
-import { renderPage, renderRunSection, renderRunsTable, renderStatsSection } from './html-report.js';
-import { resolveSources } from './input-sources.js';
-import { PriceTable } from './price-table.js';
-import { readEvents } from './read-events.js';
-import { RunStats } from './run-stats.js';
-import { RunSummaries } from './run-summary.js';
-import { buildTimeline } from './run-timeline.js';
-import { WaterfallKeeper } from './waterfall-keeper.js';
+import { appLogsOf, findRun } from '../reading/find-run.js';
+import { renderPage, renderRunSection, renderRunsTable, renderStatsSection } from '../views/html-report.js';
+import { resolveSources } from '../reading/input-sources.js';
+import { PriceTable } from '../model/price-table.js';
+import { readEvents } from '../reading/read-events.js';
+import { RunStats } from '../model/run-stats.js';
+import { RunSummaries } from '../model/run-summary.js';
+import { buildTimeline } from '../model/run-timeline.js';
+import { WaterfallKeeper } from '../model/waterfall-keeper.js';
 
 interface HtmlOptions {
   all?: boolean;

@@ -4,7 +4,7 @@ import { isAbsolute } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import { CliError } from './cli-error.js';
+import { CliError } from '../cli-error.js';
 
 /** Where log lines come from: a file, or standard input (`-`). */
 export interface InputSource {

@@ -1,5 +1,5 @@
-import type { TokenUsage } from '../core/events/agent-event.js';
-import type { LogEvent } from './log-event.js';
+import type { TokenUsage } from '../../core/events/agent-event.js';
+import type { LogEvent } from '../reading/log-event.js';
 
 /** One step of a run, assembled from its agent_step / tool_call / *_result events. */
 export interface StepView {

@@ -1,5 +1,5 @@
-import type { ReadReport } from './read-events.js';
-import { colorErr, safeText, toSafeJson } from './terminal-text.js';
+import type { ReadReport } from '../reading/read-events.js';
+import { colorErr, safeText, toSafeJson } from '../views/terminal-text.js';
 
 /** Writes `--json` output: one JSON document on stdout. */
 export function printJson(value: unknown): void {

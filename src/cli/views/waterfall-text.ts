@@ -1,7 +1,7 @@
-import { appLogsHint, appLogsShownCount, type AppLogs } from './app-log-line.js';
+import { appLogsHint, appLogsShownCount, type AppLogs } from '../reading/app-log-line.js';
 import { formatCount, formatMs } from './format-units.js';
-import type { RunView } from './run-view.js';
-import type { Timeline, TimelineRow } from './run-timeline.js';
+import type { RunView } from '../model/run-view.js';
+import type { Timeline, TimelineRow } from '../model/run-timeline.js';
 import { color, renderTable, safeText, statusText } from './terminal-text.js';
 
 /** Draws [start, end] on a `width`-character axis from t0 to t1; at least one character. */

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { CliError } from './cli-error.js';
+import { CliError } from '../cli-error.js';
 import { noteReport, printJson, printText } from './command-output.js';
-import { resolveSources } from './input-sources.js';
-import { PriceTable } from './price-table.js';
-import { readEvents } from './read-events.js';
-import { RunSummaries, type RunSummary } from './run-summary.js';
-import { renderRunsText } from './runs-text.js';
-import { color } from './terminal-text.js';
+import { resolveSources } from '../reading/input-sources.js';
+import { PriceTable } from '../model/price-table.js';
+import { readEvents } from '../reading/read-events.js';
+import { RunSummaries, type RunSummary } from '../model/run-summary.js';
+import { renderRunsText } from '../views/runs-text.js';
+import { color } from '../views/terminal-text.js';
 import { parseDuration, parseInstant } from './time-filters.js';
 
 interface RunsOptions {

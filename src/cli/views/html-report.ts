@@ -1,9 +1,9 @@
-import { appLogsHint, appLogsShownCount, type AppLogs } from './app-log-line.js';
+import { appLogsHint, appLogsShownCount, type AppLogs } from '../reading/app-log-line.js';
 import { formatCount, formatMs, formatPercent, formatUsd } from './format-units.js';
-import type { ReadReport } from './read-events.js';
-import type { Stats } from './run-stats.js';
-import type { RunSummary } from './run-summary.js';
-import type { Timeline, TimelineRow } from './run-timeline.js';
+import type { ReadReport } from '../reading/read-events.js';
+import type { Stats } from '../model/run-stats.js';
+import type { RunSummary } from '../model/run-summary.js';
+import type { Timeline, TimelineRow } from '../model/run-timeline.js';
 import { safeText } from './terminal-text.js';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

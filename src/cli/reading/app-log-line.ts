@@ -1,4 +1,4 @@
-import { createScrubber, SCRUB_LOOKAHEAD } from '../core/redaction/scrubber.js';
+import { createScrubber, SCRUB_LOOKAHEAD } from '../../core/redaction/scrubber.js';
 import { lineTime } from './log-event.js';
 
 /**

@@ -1,4 +1,4 @@
-import { formatMs } from './format-units.js';
+import { formatMs } from '../views/format-units.js';
 import type { RunView, StepView } from './run-view.js';
 
 export interface StopExplanation {

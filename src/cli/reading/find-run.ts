@@ -1,9 +1,9 @@
 import { scrubAppLogLine, toAppLogLine, type AppLogLine, type AppLogs } from './app-log-line.js';
-import { CliError } from './cli-error.js';
+import { CliError } from '../cli-error.js';
 import type { InputSource } from './input-sources.js';
 import type { LogEvent } from './log-event.js';
 import { NeedleSet, emptyReport, readEvents, type ReadReport } from './read-events.js';
-import { buildRunView, nestRuns, type RunView } from './run-view.js';
+import { buildRunView, nestRuns, type RunView } from '../model/run-view.js';
 import { offsetBefore, runIdTimeRange } from './time-seek.js';
 
 const MIN_PREFIX = 4;

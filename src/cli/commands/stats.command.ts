@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
-import { CliError } from './cli-error.js';
+import { CliError } from '../cli-error.js';
 import { noteReport, printJson, printText } from './command-output.js';
-import { formatCount, formatMs, formatPercent, formatUsd } from './format-units.js';
-import { resolveSources } from './input-sources.js';
-import type { LogEvent } from './log-event.js';
-import { PriceTable } from './price-table.js';
-import { readEvents } from './read-events.js';
-import { RunStats, type Stats } from './run-stats.js';
-import { renderRunsText } from './runs-text.js';
-import { color, renderTable, safeText } from './terminal-text.js';
+import { formatCount, formatMs, formatPercent, formatUsd } from '../views/format-units.js';
+import { resolveSources } from '../reading/input-sources.js';
+import type { LogEvent } from '../reading/log-event.js';
+import { PriceTable } from '../model/price-table.js';
+import { readEvents } from '../reading/read-events.js';
+import { RunStats, type Stats } from '../model/run-stats.js';
+import { renderRunsText } from '../views/runs-text.js';
+import { color, renderTable, safeText } from '../views/terminal-text.js';
 import { parseInstant } from './time-filters.js';
 
 /** `stats` as text: one section per question on-call asks. */

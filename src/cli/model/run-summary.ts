@@ -1,4 +1,4 @@
-import type { LogEvent } from './log-event.js';
+import type { LogEvent } from '../reading/log-event.js';
 import type { PriceTable } from './price-table.js';
 
 /** One row of `runs`: what a run was, without its steps. */

@@ -1,5 +1,5 @@
-import type { AgentEventName } from '../core/events/agent-event.js';
-import { CliError } from './cli-error.js';
+import type { AgentEventName } from '../../core/events/agent-event.js';
+import { CliError } from '../cli-error.js';
 import type { InputSource } from './input-sources.js';
 import { lineTime, toLogEvent, type LogEvent } from './log-event.js';
 

@@ -1,5 +1,5 @@
 import { LatencySketch } from './latency-sketch.js';
-import type { LogEvent } from './log-event.js';
+import type { LogEvent } from '../reading/log-event.js';
 import type { PriceTable } from './price-table.js';
 import { RunSummaries, type RunSummary } from './run-summary.js';
 
