@@ -9,6 +9,12 @@ export interface RequestScope {
   traceId?: string;
   parentSpanId?: string;
   traceFlags?: string;
+  /**
+   * Told the id of each run started in the request outside any other run (a
+   * nested run is found through its parent). The Nest adapter uses it to put
+   * the run id on the HTTP response; a throw here is counted, never the app's.
+   */
+  readonly onRunStarted?: (runId: string) => void;
 }
 
 /**

@@ -104,6 +104,13 @@ export class Run implements Span, Frame, EventRun {
       task: engine.capture('args', subject),
     });
     engine.track(this);
+    if (!parentRun && request?.onRunStarted) {
+      try {
+        request.onRunStarted(this.runId);
+      } catch (err) {
+        engine.dropped(err);
+      }
+    }
     const timeoutMs = this.timeoutMs;
     if (timeoutMs !== undefined) {
       const timer = (this.extra().timer = setTimeout(onTimeout, timeoutMs, this));
