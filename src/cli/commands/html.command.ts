@@ -3,8 +3,10 @@ import type { Command } from 'commander';
 import { appLogsHint } from '../reading/app-log-line.js';
 import { CliError } from '../cli-error.js';
 import { noteReport, printJson, printText } from './command-output.js';
-import { appLogsOf, findRun } from '../reading/find-run.js';
-import { renderPage, renderRunSection, renderRunsTable, renderStatsSection } from '../views/html-report.js';
+import { appLogsOf, findRuns } from '../reading/find-runs.js';
+import { renderPage } from '../views/html-page.js';
+import { renderRunsTable, renderStatsSection } from '../views/html-report.js';
+import { renderRunSection } from '../views/html-waterfall.js';
 import { resolveSources } from '../reading/input-sources.js';
 import { PriceTable } from '../model/price-table.js';
 import { readEvents } from '../reading/read-events.js';
@@ -39,7 +41,7 @@ async function reportAll(files: string[], opts: HtmlOptions) {
   });
   const trees = keeper.trees();
   const anchors = new Map<string, string>();
-  trees.forEach((tree, i) => anchors.set(tree.run_id, `run-${i + 1}`));
+  trees.forEach((tree, i) => anchors.set(tree.root.run_id, `run-${i + 1}`));
   const runs = [...summaries.byId.values()].sort((a, b) => a.start_ms - b.start_ms);
   const shownRuns = runs.slice(0, 5000);
   const sections = [
@@ -48,16 +50,17 @@ async function reportAll(files: string[], opts: HtmlOptions) {
       runs.length > shownRuns.length ? `<p class="meta">${runs.length - shownRuns.length} more runs not listed</p>` : ''
     }</section>`,
     `<h2>Waterfalls</h2><p class="meta">${trees.length} run trees drawn${keeper.dropped ? `, ${keeper.dropped} left out (at most ${limit}, failed runs first: --limit)` : ''}</p>`,
-    ...trees.map((tree) => renderRunSection(buildTimeline(tree), anchors.get(tree.run_id)!)),
   ];
-  return { html: renderPage(`agent runs: ${runs.length}`, report, sections), report, runs: runs.length, drawn: trees.length };
+  const waterfalls = trees.map((tree) => renderRunSection(buildTimeline([tree.root]), tree.events, anchors.get(tree.root.run_id)!));
+  const html = renderPage(`agent runs: ${runs.length}`, report, [...sections, ...waterfalls.map((w) => w.html)], waterfalls.map((w) => w.css).join('\n'));
+  return { html, report, runs: runs.length, drawn: trees.length };
 }
 
 export function registerHtml(program: Command): void {
   program
     .command('html')
-    .description('a self-contained HTML page (no script, no network): one run\'s waterfall, or with --all the stats and every run')
-    .argument('[run_id]', 'the run id or a unique prefix (leave out with --all)')
+    .description("a self-contained HTML page (no network, its one script allowed by hash): runs as a foldable waterfall, each step's every field; or with --all the stats and every run")
+    .argument('[id]', 'a run id or a unique prefix, a request id or a trace id (leave out with --all)')
     .argument('[files...]', 'NDJSON log files or globs, gzip too; standard input when none or "-"')
     .option('--all', 'a report of every run: stats, runs table, waterfalls')
     .requiredOption('-o, --output <file>', 'where to write the page')
@@ -77,20 +80,18 @@ export function registerHtml(program: Command): void {
         ({ html, report } = all);
         summary = { runs: all.runs, waterfalls: all.drawn };
       } else {
-        if (runId === undefined) throw new CliError('give a run_id (or a prefix), or --all for every run');
-        const found = await findRun(await resolveSources(files), runId, { scanAll: opts.scanAll });
-        const timeline = buildTimeline(found.run);
+        if (runId === undefined) throw new CliError('give a run id (or a prefix), a request id or a trace id, or --all for every run');
+        const found = await findRuns(await resolveSources(files), runId, { scanAll: opts.scanAll });
+        const timeline = buildTimeline(found.roots);
         report = found.report;
-        const stats = new RunStats(10);
-        for (const e of found.events) stats.add(e);
-        const anchors = new Map([[found.run.run_id, 'run-1']]);
         const appLogs = appLogsOf(found, opts.appLogs);
-        html = renderPage(`agent run ${found.run.agent} ${found.run.run_id}`, report, [
-          renderRunSection(timeline, 'run-1', appLogs),
-          renderStatsSection(stats.result(), false, anchors),
-        ]);
+        const section = renderRunSection(timeline, found.events, 'run-1', appLogs);
+        const first = found.roots[0];
+        const title =
+          found.matched_by === 'request_id' ? `agent runs of request ${found.query}` : found.matched_by === 'trace_id' ? `agent runs of trace ${found.query}` : `agent run ${first.agent} ${first.run_id}`;
+        html = renderPage(title, report, [section.html], section.css);
         hint = opts.appLogs ? undefined : appLogsHint(appLogs.count, 'html');
-        summary = { run_id: found.run.run_id, app_log_count: appLogs.count, app_logs_included: opts.appLogs === true, warning: found.warning };
+        summary = { run_id: first.run_id, matched_by: found.matched_by, runs: timeline.rows.filter((r) => r.type === 'run').length, app_log_count: appLogs.count, app_logs_included: opts.appLogs === true, warning: found.warning };
       }
       writeFileSync(opts.output!, html);
       if (opts.json) printJson({ written: opts.output, bytes: Buffer.byteLength(html), ...summary, input: report });

@@ -69,6 +69,14 @@ export function explainStop(run: RunView): StopExplanation {
         sentence: `stopped: timed out${run.total_latency_ms !== undefined ? ` at ${formatMs(run.total_latency_ms)}` : ''} ${steps}`,
         failure_step_index: run.steps.find((s) => s.status !== 'ok')?.step_index,
       };
+    case 'loop_detected': {
+      const loop = [...run.notices].reverse().find((n) => n.event === 'loop_detected');
+      const what = loop?.tool !== undefined ? ` tool \`${loop.tool}\`` : ' a tool';
+      const detail = loop?.detail ? ` (${loop.detail})` : '';
+      return { sentence: `stopped: the loop guard refused${what} called again with the same arguments${detail} ${steps}`, failure_step_index: loop?.step_index };
+    }
+    case 'budget_exceeded':
+      return { sentence: `stopped: the run's token or cost budget was spent ${steps}; the next step was refused` };
     case 'shutdown':
       return { sentence: `stopped: the process shut down with the run in flight, ${steps}` };
     default:

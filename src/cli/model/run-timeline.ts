@@ -31,11 +31,20 @@ export interface GapRow extends RowBase {
 }
 export type TimelineRow = RunRow | StepRow | GapRow;
 
-/** A run tree laid out in time order: nested runs under the step that started them, gaps between steps. */
+/**
+ * Run trees laid out in time order on one axis: nested runs under the step
+ * that started them, gaps between steps. Several roots (the runs of a request
+ * or a trace) follow each other by start time.
+ */
 export interface Timeline {
   t0: number;
   t1: number;
   rows: TimelineRow[];
+}
+
+/** The rows of the root runs (depth 0), in start order. */
+export function rootRows(timeline: Timeline): RunRow[] {
+  return timeline.rows.filter((r): r is RunRow => r.type === 'run' && r.depth === 0);
 }
 
 type Item = { kind: 'step'; step: StepView; start: number; end: number } | { kind: 'run'; run: RunView; start: number; end: number };
@@ -45,10 +54,10 @@ type Item = { kind: 'step'; step: StepView; start: number; end: number } | { kin
  * timestamp (wall clock, ms resolution) and lasts its latency_ms (monotonic
  * clock, µs), so bars are exact in length and good to about 1 ms in position.
  */
-export function buildTimeline(root: RunView): Timeline {
+export function buildTimeline(roots: readonly RunView[]): Timeline {
   const rows: TimelineRow[] = [];
   const visited = new Set<RunView>();
-  addRun(root, 0, rows, visited);
+  for (const root of [...roots].sort((a, b) => a.start_ms - b.start_ms)) addRun(root, 0, rows, visited);
   const t0 = Math.min(...rows.map((r) => r.start_ms));
   const t1 = Math.max(...rows.map((r) => r.end_ms));
   return { t0, t1: Math.max(t1, t0 + 0.001), rows };

@@ -1,5 +1,5 @@
 import type { TokenUsage } from '../../core/events/agent-event.js';
-import type { LogEvent } from '../reading/log-event.js';
+import { RAW, type LogEvent } from '../reading/log-event.js';
 
 /** One step of a run, assembled from its agent_step / tool_call / *_result events. */
 export interface StepView {
@@ -49,9 +49,34 @@ export interface RunView {
   error_message?: string;
   steps: StepView[];
   children: RunView[];
+  /**
+   * Events this inspector does not fold into steps: the loop guard's
+   * `loop_detected`, or one of a newer library version. Listed, never dropped.
+   */
+  notices: Notice[];
 }
 
-function stepKey(e: LogEvent): string {
+export interface Notice {
+  event: string;
+  seq: number;
+  time: number;
+  step_index?: number;
+  tool?: string;
+  /** For `loop_detected`: "3 identical calls in a row, refused". */
+  detail?: string;
+}
+
+/** A loop_detected event in words, from its fields (repeats, rule, action). */
+function loopDetail(e: LogEvent): string | undefined {
+  const raw = e[RAW];
+  const repeats = typeof raw?.repeats === 'number' ? raw.repeats : undefined;
+  const rule = raw?.rule === 'consecutive' ? ' in a row' : raw?.rule === 'window' ? ' among the recent calls' : '';
+  const action = raw?.action === 'refused' || raw?.action === 'warned' ? `, ${raw.action}` : '';
+  return repeats !== undefined ? `${repeats} identical calls${rule}${action}` : undefined;
+}
+
+/** Which step of its run an event belongs to: its span, else its step index. */
+export function stepKey(e: LogEvent): string {
   return e.span_id ?? `#${e.step_index}`;
 }
 
@@ -62,7 +87,7 @@ export function buildRunView(events: readonly LogEvent[]): RunView {
   const run: RunView = {
     run_id: first.run_id, agent: first.agent ?? '?', start: new Date(first.time).toISOString(), start_ms: first.time,
     end_ms: sorted.reduce((t, e) => Math.max(t, e.time), first.time), status: 'unfinished', total_steps: 0, errors: 0,
-    steps: [], children: [],
+    steps: [], children: [], notices: [],
   };
   const steps = new Map<string, StepView>();
   const step = (e: LogEvent, kind: 'tool' | 'model'): StepView => {
@@ -112,6 +137,11 @@ export function buildRunView(events: readonly LogEvent[]): RunView {
           error_message: e.error_message,
         });
         break;
+      default:
+        run.notices.push({
+          event: e.event, seq: e.seq, time: e.time, step_index: e.step_index, tool: e.tool,
+          detail: e.event === 'loop_detected' ? loopDetail(e) : undefined,
+        });
     }
   }
   run.steps = [...steps.values()].sort((a, b) => a.start_ms - b.start_ms || a.step_index - b.step_index);
@@ -124,20 +154,33 @@ export function buildRunView(events: readonly LogEvent[]): RunView {
 }
 
 /**
- * Nests runs under their parents (parent_run_id). Runs whose parent is not in
+ * Nests runs under their parents: by parent_run_id, else (a run of another
+ * service, called from inside a step with its traceparent) by the run or
+ * step whose span is the run's parent_span_id. Runs whose parent is not in
  * the set are roots. Children are ordered by start time.
  */
 export function nestRuns(runs: readonly RunView[]): RunView[] {
   const byId = new Map(runs.map((r) => [r.run_id, r]));
-  const roots: RunView[] = [];
+  const bySpan = new Map<string, RunView>();
+  for (const run of runs) {
+    if (run.span_id !== undefined) bySpan.set(run.span_id, run);
+    for (const step of run.steps) if (step.span_id !== undefined) bySpan.set(step.span_id, run);
+  }
+  const parentOf = (run: RunView): RunView | undefined => {
+    const byRun = run.parent_run_id !== undefined ? byId.get(run.parent_run_id) : undefined;
+    if (byRun) return byRun;
+    const bySpanId = run.parent_span_id !== undefined ? bySpan.get(run.parent_span_id) : undefined;
+    return bySpanId !== run ? bySpanId : undefined;
+  };
   const leadsBackTo = (run: RunView, from: RunView | undefined): boolean => {
-    for (let at = from, hops = 0; at && hops <= runs.length; at = byId.get(at.parent_run_id ?? ''), hops++) {
+    for (let at = from, hops = 0; at && hops <= runs.length; at = parentOf(at), hops++) {
       if (at === run) return true;
     }
     return false;
   };
+  const roots: RunView[] = [];
   for (const run of runs) {
-    const parent = run.parent_run_id !== undefined ? byId.get(run.parent_run_id) : undefined;
+    const parent = parentOf(run);
     // A hostile log may make runs each other's parent: such a run is a root, never its own descendant.
     if (parent && !leadsBackTo(run, parent)) parent.children.push(run);
     else roots.push(run);

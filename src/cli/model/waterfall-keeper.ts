@@ -59,10 +59,10 @@ export class WaterfallKeeper {
     this.dropped++;
   }
 
-  /** The kept trees (and those never finished), roots in start order. */
-  trees(): RunView[] {
+  /** The kept trees (and those never finished) with their events, roots in start order. */
+  trees(): { root: RunView; events: LogEvent[] }[] {
     const groups = [...this.kept, ...this.inFlight.values()];
-    const roots: RunView[] = [];
+    const out: { root: RunView; events: LogEvent[] }[] = [];
     for (const group of groups) {
       const byRun = new Map<string, LogEvent[]>();
       for (const e of group.events) {
@@ -70,9 +70,17 @@ export class WaterfallKeeper {
         if (list) list.push(e);
         else byRun.set(e.run_id, [e]);
       }
-      const views = [...byRun.values()].map(buildRunView);
-      roots.push(...nestRuns(views));
+      // A group whose root never showed may hold several roots: each is drawn with its own events.
+      for (const root of nestRuns([...byRun.values()].map(buildRunView))) {
+        const ids = new Set<string>();
+        const walk = (run: RunView) => {
+          ids.add(run.run_id);
+          run.children.forEach(walk);
+        };
+        walk(root);
+        out.push({ root, events: group.events.filter((e) => ids.has(e.run_id)) });
+      }
     }
-    return roots.sort((a, b) => a.start_ms - b.start_ms);
+    return out.sort((a, b) => a.root.start_ms - b.root.start_ms);
   }
 }

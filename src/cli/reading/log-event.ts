@@ -22,9 +22,22 @@ type AllFields = Own<RunStartedEvent> &
  * (a log is hostile and may be partial), plus `time`, the wall clock in epoch
  * milliseconds, read once here so nobody parses timestamps twice.
  */
-export type LogEvent = Partial<AllFields> & { event: AgentEventName; run_id: string; seq: number; time: number };
+export type LogEvent = Partial<AllFields> & {
+  /** One of ours, or an event of a newer version of the library (`loop_detected`): shown, never misread. */
+  event: AgentEventName | (string & {});
+  run_id: string;
+  seq: number;
+  time: number;
+  /** The line as parsed, for the views that show every field (the HTML page's step detail); not in `--json`. */
+  [RAW]?: Record<string, unknown>;
+};
+
+/** Where an event keeps its parsed line: a symbol, so JSON.stringify leaves it out. */
+export const RAW = Symbol('raw line');
 
 const EVENT_NAMES = new Set<string>(['run_started', 'agent_step', 'tool_call', 'tool_result', 'llm_result', 'run_finished']);
+/** An event name a newer library may write: accepted on our own lines (schema agent-log/1) only. */
+const NEWER_EVENT = /^[a-z][a-z0-9_]{0,63}$/;
 
 /** A hostile line must not make the inspector hold megabytes per field. */
 const MAX_STRING = 4096;
@@ -40,6 +53,11 @@ const NUMBER_FIELDS = [
 const TOKEN_FIELDS = [
   'input_tokens', 'output_tokens', 'total_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'reasoning_tokens',
 ] as const;
+
+/** The fields this inspector reads, and the ones every pino line has: any other field of an event is one it does not know. */
+export const KNOWN_FIELDS: ReadonlySet<string> = new Set<string>([
+  ...STRING_FIELDS, ...NUMBER_FIELDS, 'token_usage', 'event', 'run_id', 'seq', 'schema', 'level', 'time', 'pid', 'hostname', 'msg',
+]);
 
 /**
  * OpenTelemetry GenAI attribute names read where ours are absent (flat dotted
@@ -115,12 +133,14 @@ export function toLogEvent(parsed: unknown): LogEvent | undefined {
   const record = asRecord(parsed);
   if (!record) return undefined;
   // Our own lines (schema agent-log/1) take the fast path: no attributes, no aliases to look for.
-  const get = record.schema === 'agent-log/1' ? (key: string) => record[key] : otelReader(record);
+  const ours = record.schema === 'agent-log/1';
+  const get = ours ? (key: string) => record[key] : otelReader(record);
   const schema = get('schema');
   if (schema !== undefined && schema !== 'agent-log/1') return undefined;
   const event = get('event');
   const runId = str(get('run_id'));
-  if (typeof event !== 'string' || !EVENT_NAMES.has(event) || runId === undefined) return undefined;
+  if (typeof event !== 'string' || runId === undefined) return undefined;
+  if (!EVENT_NAMES.has(event) && !(ours && NEWER_EVENT.test(event))) return undefined;
   const timestamp = str(get('timestamp'));
   const time = epochMs(record, timestamp);
   if (time === undefined) return undefined;
@@ -140,6 +160,7 @@ export function toLogEvent(parsed: unknown): LogEvent | undefined {
   }
   const usage = tokenUsage(get);
   if (usage) out.token_usage = usage;
+  (out as Record<symbol, unknown>)[RAW] = record;
   return out as LogEvent;
 }
 

@@ -1,7 +1,9 @@
 import type { AgentEventName } from '../../core/events/agent-event.js';
 import { CliError } from '../cli-error.js';
-import type { InputSource } from './input-sources.js';
+import { plainFileSize, type InputSource } from './input-sources.js';
 import { lineTime, toLogEvent, type LogEvent } from './log-event.js';
+import { MAX_LINE_BYTES } from './needle-scan.js';
+import { PARALLEL_MIN_BYTES, scanInParallel } from './parallel-scan.js';
 
 /** What reading found besides the events: shown on stderr and under `input` in `--json`. */
 export interface ReadReport {
@@ -27,8 +29,21 @@ export class NeedleSet {
   readonly list: Buffer[] = [];
   private readonly seen = new Set<string>();
 
-  constructor(needles: Iterable<string> = []) {
+  /**
+   * @param grow whether a search on other threads (parallel-scan.ts), which
+   * cannot ask the caller, learns the run id of each matching run_started
+   * line as a needle of its own. Off when the needles are on every line
+   * wanted anyway (a trace id).
+   */
+  constructor(
+    needles: Iterable<string> = [],
+    public grow = true,
+  ) {
     for (const needle of needles) this.add(needle);
+  }
+
+  get strings(): string[] {
+    return [...this.seen];
   }
 
   add(needle: string): void {
@@ -42,7 +57,6 @@ export class NeedleSet {
   }
 }
 
-const MAX_LINE_BYTES = 8 << 20;
 const NL = 0x0a;
 
 export function emptyReport(sources: readonly InputSource[]): ReadReport {
@@ -109,6 +123,19 @@ async function readSource(source: InputSource, visit: (e: LogEvent) => void, opt
     report.events++;
     visit(event);
   };
+  if (needles && source.path !== undefined && start === 0 && !stop) {
+    const size = plainFileSize(source.path);
+    if (size !== undefined && size >= PARALLEL_MIN_BYTES) {
+      const scan = await scanInParallel(source.path, size, needles.strings, needles.grow);
+      if (!scan.overflow) {
+        report.bytes += size;
+        report.too_long += scan.too_long;
+        for (const text of scan.lines) line(text, false);
+        if (scan.cut !== undefined) line(scan.cut, true);
+        return;
+      }
+    }
+  }
   const block = needles ? (b: Buffer) => filteredBlock(b, needles, line) : (b: Buffer) => fullBlock(b, line, skip, ignored);
 
   let carry: Buffer | undefined;

@@ -1,7 +1,7 @@
 import { appLogsHint, appLogsShownCount, type AppLogs } from '../reading/app-log-line.js';
 import { formatCount, formatMs } from './format-units.js';
 import type { RunView } from '../model/run-view.js';
-import type { Timeline, TimelineRow } from '../model/run-timeline.js';
+import { rootRows, type Timeline, type TimelineRow } from '../model/run-timeline.js';
 import { color, renderTable, safeText, statusText } from './terminal-text.js';
 
 /** Draws [start, end] on a `width`-character axis from t0 to t1; at least one character. */
@@ -112,8 +112,18 @@ function appLogs(timeline: Timeline, { count, lines }: AppLogs): string[] {
 }
 
 /** `show` as text: the stop sentence, then the run tree as a waterfall on one time axis. */
-export function renderWaterfallText(timeline: Timeline, width: number, lines: AppLogs = { count: 0 }): string {
-  const root = timeline.rows[0] as Extract<TimelineRow, { type: 'run' }>;
+/** Several root runs (a request's, a trace's): one line saying what was found, then each root's header. */
+function headers(timeline: Timeline, match: { by: string; query: string } | undefined): string[] {
+  const roots = rootRows(timeline);
+  if (roots.length === 1) return header(roots[0].run, roots[0].stop.sentence);
+  const what = match?.by === 'trace_id' ? 'trace' : match?.by === 'request_id' ? 'request' : 'query';
+  const runs = timeline.rows.filter((r) => r.type === 'run').length;
+  const lines = [color.bold(`${what} ${safeText(match?.query ?? '', 128)}: ${runs} runs, ${roots.length} started on their own`)];
+  for (const root of roots) lines.push('', ...header(root.run, root.stop.sentence));
+  return lines;
+}
+
+export function renderWaterfallText(timeline: Timeline, width: number, lines: AppLogs = { count: 0 }, match?: { by: string; query: string }): string {
   const axisLabel = `0 ${' '.repeat(Math.max(1, width - 2 - formatMs(timeline.t1 - timeline.t0).length))}${formatMs(timeline.t1 - timeline.t0)}`;
   const table = renderTable(
     ['step', 'status', 'latency', 'tokens', axisLabel],
@@ -121,5 +131,5 @@ export function renderWaterfallText(timeline: Timeline, width: number, lines: Ap
     ['left', 'left', 'right', 'right', 'left'],
   );
   const note = color.dim('bars share one time axis; positions from millisecond timestamps (±1 ms), lengths from latency_ms; gaps are time in the run outside instrumented steps');
-  return [...header(root.run, root.stop.sentence), '', table, ...failures(timeline), ...appLogs(timeline, lines), '', note].join('\n');
+  return [...headers(timeline, match), '', table, ...failures(timeline), ...appLogs(timeline, lines), '', note].join('\n');
 }
