@@ -100,7 +100,7 @@ describe('agent-log runs', () => {
   it('prints a table with a row per run, plain text when stdout is not a terminal', () => {
     const result = runCli(['runs', log.file, '--status', 'error']);
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/start\s+agent\s+run_id\s+user\s+status\s+stop_reason\s+steps\s+latency\s+tokens/);
+    expect(result.stdout).toMatch(/start\s+agent\s+run_id\s+user\s+request\s+status\s+stop_reason\s+steps\s+latency\s+tokens/);
     expect(result.stdout).toContain(log.runIds.refunds);
     expect(result.stdout).not.toContain(log.runIds.support);
     expect(result.stdout).not.toContain('\u001b');

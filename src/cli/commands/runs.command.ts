@@ -14,6 +14,8 @@ interface RunsOptions {
   status?: string;
   agent?: string;
   user?: string;
+  request?: string;
+  trace?: string;
   since?: string;
   until?: string;
   stopReason?: string;
@@ -45,6 +47,8 @@ function runFilter(opts: RunsOptions): (r: RunSummary) => boolean {
     (!reasons || (r.stop_reason !== undefined && reasons.includes(r.stop_reason))) &&
     (opts.agent === undefined || r.agent === opts.agent) &&
     (opts.user === undefined || r.user_id === opts.user) &&
+    (opts.request === undefined || r.request_id === opts.request) &&
+    (opts.trace === undefined || r.trace_id === opts.trace) &&
     (since === undefined || r.start_ms >= since) &&
     (until === undefined || r.start_ms < until) &&
     (slowerThan === undefined || (r.latency_ms ?? 0) > slowerThan);
@@ -53,13 +57,15 @@ function runFilter(opts: RunsOptions): (r: RunSummary) => boolean {
 export function registerRuns(program: Command): void {
   program
     .command('runs')
-    .description('one row per run: start, agent, run_id, user, status, stop_reason, steps, latency, tokens')
+    .description('one row per run: start, agent, run_id, user, request, status, stop_reason, steps, latency, tokens')
     .argument('[files...]', 'NDJSON log files or globs, gzip too; standard input when none or "-"')
     .option('--json', 'print JSON for scripts')
     .option('--status <status>', 'only runs with this status: ok, error, cancelled, unfinished (comma-separated for several)')
     .option('--stop-reason <reason>', 'only runs that stopped for this reason (comma-separated for several)')
     .option('--agent <name>', 'only runs of this agent')
     .option('--user <user_id>', 'only runs of this user')
+    .option('--request <request_id>', 'only runs started by this request (the x-request-id an access log or a support ticket has)')
+    .option('--trace <trace_id>', 'only runs of this trace (W3C trace id, from a trace view)')
     .option('--since <when>', 'only runs started at or after this ISO time, or this long ago (15m, 2h, 1d)')
     .option('--until <when>', 'only runs started before this ISO time, or this long ago')
     .option('--slower-than <duration>', 'only runs that took longer (500ms, 2s, 1m)')

@@ -148,6 +148,12 @@ export async function findRuns(sources: readonly InputSource[], query: string, o
     if (candidates.length > 0 && candidates.every((id) => UUID_V7.test(id)) && windowed.collector.ofRequest.size === 0) {
       return assemble(windowed.collector, windowed.report, sources, 'time window');
     }
+    // Standard input cannot be read twice: a window read of it that did not stop early read it all.
+    if (sources.some((s) => s.path === undefined)) {
+      const found = await assemble(windowed.collector, windowed.report, sources, 'whole input');
+      if (windowed.stoppedEarly) found.warning = [found.warning, 'standard input was read only up to the run found first: give the log as a file to search all of it'].filter(Boolean).join('; ');
+      return found;
+    }
   }
   let collector = new Collector(query);
   let report = await readEvents(sources, collector.visit, { needles: collector.needles, other: collector.other });
@@ -163,15 +169,19 @@ export async function findRuns(sources: readonly InputSource[], query: string, o
 async function collectInWindow(sources: readonly InputSource[], query: string, range: { from: number; to: number }) {
   const collector = new Collector(query);
   const report = emptyReport(sources);
+  let stoppedEarly = false;
   for (const source of sources) {
     const start = source.path !== undefined ? ((await offsetBefore(source.path, range.from - WINDOW_SLACK_MS)) ?? 0) : 0;
+    // Stops only once something was found: past the window with nothing, the read goes on (stdin is read once).
     const stop = (time: number | undefined) =>
-      time !== undefined &&
-      collector.finished === collector.collected.size &&
-      time > Math.max(range.to, collector.lastFinish) + WINDOW_SLACK_MS;
+      (stoppedEarly ||=
+        time !== undefined &&
+        collector.collected.size > 0 &&
+        collector.finished === collector.collected.size &&
+        time > Math.max(range.to, collector.lastFinish) + WINDOW_SLACK_MS);
     await readEvents([source], collector.visit, { needles: collector.needles, other: collector.other, report, start, stop });
   }
-  return { collector, report };
+  return { collector, report, stoppedEarly };
 }
 
 /** Which runs the query names, by the order of precedence. */

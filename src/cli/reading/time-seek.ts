@@ -10,7 +10,8 @@ import { lineTime } from './log-event.js';
  * that is not laid out like a UUID, there is no useful range.
  */
 export function runIdTimeRange(prefix: string): { from: number; to: number } | undefined {
-  const m = /^([0-9a-f]{8})(?:-([0-9a-f]{0,4}))?/.exec(prefix);
+  // 8 hex digits then a dash or the end: a 32-digit trace id is not a run id's start.
+  const m = /^([0-9a-f]{8})(?:$|-([0-9a-f]{0,4}))/.exec(prefix);
   if (!m) return undefined;
   const digits = m[1] + (m[2] ?? '');
   const missing = 12 - digits.length;
