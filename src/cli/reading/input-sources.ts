@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { glob, isDynamicPattern } from 'tinyglobby';
+import type * as Tinyglobby from 'tinyglobby';
 import { CliError } from '../cli-error.js';
 
 /** Where log lines come from: a file, or standard input (`-`). */
@@ -34,7 +34,9 @@ export async function resolveSources(args: readonly string[]): Promise<InputSour
       sources.push(stdinSource());
       continue;
     }
-    const paths = isDynamicPattern(arg) ? (await glob(arg, { onlyFiles: true, absolute: isAbsolute(arg) })).sort() : [arg];
+    // tinyglobby is loaded for a pattern only: a plain path needs none of it.
+    const globs = /[*?[\]{}()!]/.test(arg) ? (require('tinyglobby') as typeof Tinyglobby) : undefined;
+    const paths = globs?.isDynamicPattern(arg) ? (await globs.glob(arg, { onlyFiles: true, absolute: isAbsolute(arg) })).sort() : [arg];
     if (paths.length === 0) throw new CliError(`no file matches ${JSON.stringify(arg)}`);
     for (const path of paths) {
       let isFile = false;

@@ -5,14 +5,20 @@ import { Worker } from 'node:worker_threads';
 import { lineTime, toLogEvent } from './log-event.js';
 import { scanRange, type RangeScan } from './needle-scan.js';
 
-/** Below this size a file is searched by the main thread alone: a worker takes ~60 ms to start. */
-export const PARALLEL_MIN_BYTES = 192 << 20;
-/** What the main thread searches while a worker starts (~60 ms at ~2.5 GB/s), on top of its share. */
+/**
+ * Below this size a file is searched by the main thread alone: a worker takes
+ * ~60 ms to start. AGENT_LOG_PARALLEL_MIN_BYTES changes it (the tests make
+ * small files take the parallel path).
+ */
+export const PARALLEL_MIN_BYTES = Number(process.env.AGENT_LOG_PARALLEL_MIN_BYTES) || 192 << 20;
+/** What the main thread searches while a worker starts (~60 ms at ~2.5 GB/s), on top of its share; an eighth of smaller files. */
 const HEAD_START_BYTES = 128 << 20;
 /** How long after the last run_finished a boundary rescan reads on: steps may end after their run. */
 const RESCAN_SLACK_MS = 10_000;
 
 export interface ParallelScan {
+  /** How many threads searched (the main one included). */
+  threads: number;
   /** The lines holding a needle, in file order. */
   lines: string[];
   cut?: string;
@@ -59,8 +65,9 @@ function inWorker(request: { path: string; start: number; end: number; needles: 
  */
 export async function scanInParallel(path: string, size: number, needles: readonly string[], grow: boolean): Promise<ParallelScan> {
   const threads = Math.max(2, Math.min(4, availableParallelism()));
-  const share = Math.max(0, (size - HEAD_START_BYTES) / threads);
-  const cuts = [0, ...Array.from({ length: threads - 1 }, (_, i) => lineStartAfter(path, Math.floor(HEAD_START_BYTES + share * (i + 1)), size)), size];
+  const head = Math.min(HEAD_START_BYTES, size / 8);
+  const share = (size - head) / threads;
+  const cuts = [0, ...Array.from({ length: threads - 1 }, (_, i) => lineStartAfter(path, Math.floor(head + share * (i + 1)), size)), size];
   const ranges = cuts.slice(0, -1).map((start, i) => ({ path, start, end: cuts[i + 1], needles: [...needles], grow })).filter((r) => r.end > r.start);
   const pending = ranges.slice(1).map(inWorker);
   const scans = [scanRange(ranges[0]), ...(await Promise.all(pending))];
@@ -76,6 +83,7 @@ export async function scanInParallel(path: string, size: number, needles: readon
     learnt = new Set([...learnt, ...own, ...(extra?.needles ?? [])]);
   }
   return {
+    threads: scans.length,
     lines: merged.flatMap((m) => m.lines),
     cut: scans[scans.length - 1].cut,
     too_long: scans.reduce((n, s) => n + s.too_long, 0),

@@ -18,6 +18,8 @@ export interface ReadReport {
   truncated: number;
   /** Lines longer than MAX_LINE_BYTES, skipped without being held in memory. */
   too_long: number;
+  /** Set when a big file was searched on several threads: how many. */
+  threads?: number;
 }
 
 /**
@@ -130,6 +132,7 @@ async function readSource(source: InputSource, visit: (e: LogEvent) => void, opt
       if (!scan.overflow) {
         report.bytes += size;
         report.too_long += scan.too_long;
+        report.threads = Math.max(report.threads ?? 0, scan.threads);
         for (const text of scan.lines) line(text, false);
         if (scan.cut !== undefined) line(scan.cut, true);
         return;

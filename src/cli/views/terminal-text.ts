@@ -1,4 +1,4 @@
-import Table from 'cli-table3';
+import type TableType from 'cli-table3';
 import pc from 'picocolors';
 
 /**
@@ -50,6 +50,8 @@ export function toSafeJson(value: unknown): string {
 
 /** A borderless table (cli-table3), headers in bold; cells must already be safe. */
 export function renderTable(head: string[], rows: string[][], align?: ('left' | 'right')[]): string {
+  // Loaded when a table is drawn: `--json` never needs it.
+  const Table = require('cli-table3') as typeof TableType;
   const table = new Table({
     head: head.map((h) => color.bold(h)),
     chars: {
