@@ -11,6 +11,7 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 6px}h3{font-siz
 table{border-collapse:collapse;margin:6px 0}th,td{padding:3px 10px 3px 0;text-align:left;vertical-align:top}
 th{font-size:12px;color:#66707a;font-weight:600;border-bottom:1px solid #d9dee3}td.num,th.num{text-align:right}
 .status-error{color:#c62828;font-weight:600}.status-ok{color:#2e7d32}.status-other{color:#a15c00}
+[hidden]{display:none!important}
 .waterfall{margin:8px 0}.row{display:grid;grid-template-columns:minmax(240px,32%) 130px 80px 70px 1fr;gap:0 10px;align-items:center;padding:1px 0}
 .row.head{font-size:12px;color:#66707a;font-weight:600;border-bottom:1px solid #d9dee3}
 .row[data-detail]{cursor:pointer}.row[data-detail]:hover{background:#f5f8fb}.row.open{background:#eef4fa}.row.flash{outline:2px solid #d32f2f}
