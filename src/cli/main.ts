@@ -14,7 +14,7 @@ function version(): string {
 }
 
 const program = new Command('agent-log')
-  .description('The run inspector for nestjs-agent-logging: from a run_id to the failure point in one command.')
+  .description('The run inspector for nestjs-agent-logging: from a run id, a request id or a trace id to the failure point in one command.')
   .version(version())
   .showHelpAfterError()
   .addHelpText(
@@ -23,6 +23,8 @@ const program = new Command('agent-log')
 Examples:
   agent-log runs app.log --status error           the failed runs
   agent-log show 01a21130 app.log                  one run: its steps, the failure point, why it stopped
+  agent-log show req-8f2c api.log billing.log      a request's runs (or a trace id's), across services' logs
+  agent-log tail app.log --show-failures           runs as they finish, the failed ones' trees
   agent-log stats 'logs/*.ndjson.gz'               per tool and model: errors, latency, tokens
   agent-log html --all -o report.html app.log      a self-contained page to share
   kubectl logs deploy/api | agent-log runs         standard input works too`,

@@ -28,17 +28,42 @@ function fieldValue(value: unknown): string {
   }
 }
 
-/** Every field of one event, as the line had it; fields this inspector does not know are marked and scrubbed. */
-function eventFields(e: LogEvent): string {
-  const record = e[RAW] ?? (e as unknown as Record<string, unknown>);
-  const rows = Object.entries(record)
+/** The fields of a line as the log has them: the parsed line itself. */
+const recordOf = (e: LogEvent) => e[RAW] ?? (e as unknown as Record<string, unknown>);
+
+function fieldRows(fields: [string, unknown][]): string {
+  return fields
     .slice(0, 200)
     .map(([key, value]) => {
       const known = KNOWN_FIELDS.has(key);
       const text = known ? fieldValue(value) : (scrubUnknown(fieldValue(value)) ?? '');
       return `<tr${known ? '' : ' class="unknown"'}><td class="key">${h(key, 80)}</td><td class="mono">${h(text, MAX_VALUE)}</td></tr>`;
-    });
-  return `<h4>${h(e.event, 64)} · seq ${e.seq} · ${h(new Date(e.time).toISOString())}</h4><table>${rows.join('')}</table>`;
+    })
+    .join('');
+}
+
+/**
+ * Every field of a step's (or a run's) events, as the lines had them: the
+ * fields all of them share (run_id, trace_id, pid ...) once, then what each
+ * event adds. Fields this inspector does not know are marked and scrubbed.
+ */
+function eventDetail(events: readonly LogEvent[]): string {
+  const records = events.map(recordOf);
+  const same = (key: string) => {
+    const first = fieldValue(records[0][key]);
+    return records.every((r) => key in r && fieldValue(r[key]) === first);
+  };
+  const shared = events.length > 1 ? Object.keys(records[0]).filter((key) => key !== 'event' && same(key)) : [];
+  const sharedSet = new Set(shared);
+  const parts = events.map((e, i) => {
+    const own = Object.entries(records[i]).filter(([key]) => !sharedSet.has(key) && key !== 'event');
+    return `<h4>${h(e.event, 64)} · seq ${e.seq} · ${h(new Date(e.time).toISOString())}</h4><table>${fieldRows(own)}</table>`;
+  });
+  const common = shared.length ? `<h4>on every event here</h4><table>${fieldRows(shared.map((key) => [key, records[0][key]]))}</table>` : '';
+  const note = records.some((r) => Object.keys(r).some((key) => !KNOWN_FIELDS.has(key)))
+    ? '<p class="meta">* a field this inspector does not know (a newer library, or the app\'s logger): shown through the default scrubber</p>'
+    : '';
+  return `${parts.join('')}${common}${note}`;
 }
 
 /** The events of each step and of each run itself, to open under their rows. */
@@ -147,7 +172,7 @@ export function renderRunSection(timeline: Timeline, events: readonly LogEvent[]
     const cells = rowCells(row, next !== undefined && next.depth > row.depth);
     const detailEvents = row.type === 'step' ? ofStep(row.run, row.step) : row.type === 'run' ? ofRun(row.run) : [];
     const clickable = detailEvents.length > 0 ? ' data-detail="1" tabindex="0" role="button" aria-expanded="false"' : '';
-    const detail = detailEvents.length ? `\n<div class="detail" id="${rowId}-detail" hidden>${detailEvents.map(eventFields).join('')}</div>` : '';
+    const detail = detailEvents.length ? `\n<div class="detail" id="${rowId}-detail" hidden>${eventDetail(detailEvents)}</div>` : '';
     return `<div class="row d${row.depth} ${cells.cls}" id="${rowId}" data-depth="${row.depth}" data-row="${row.type}"${clickable}><div class="label">${cells.label}</div><div>${cells.status}</div><div class="num">${cells.latency}</div><div class="num">${cells.tokens}</div><div class="track"><div class="bar ${cells.bar}"></div></div></div>${detail}`;
   });
   for (const d of depths) css.push(`.d${d}>.label{padding-left:${d * 14}px}`);
