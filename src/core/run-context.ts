@@ -1,3 +1,4 @@
+import type { TracedSpan } from './integration.js';
 import type { Run } from './run.js';
 import { registry } from './registry.js';
 
@@ -9,6 +10,8 @@ export interface RequestScope {
   traceId?: string;
   parentSpanId?: string;
   traceFlags?: string;
+  /** The calling run in another service, from the inbound `baggage` (`agent_log.run_id`). */
+  parentRunId?: string;
   /**
    * Told the id of each run started in the request outside any other run (a
    * nested run is found through its parent). The Nest adapter uses it to put
@@ -27,15 +30,35 @@ export interface Frame {
   readonly run?: Run;
   /** The innermost open span: the run's own, or the step's being executed. */
   readonly spanId?: string;
+  /** The tracer's span of that run or step (OpenTelemetry), entered with the frame. */
+  readonly traced?: TracedSpan;
 }
 
 const storage = registry.storage as import('node:async_hooks').AsyncLocalStorage<Frame>;
 
 export const currentFrame = (): Frame | undefined => storage.getStore();
 
-/** Runs `fn` with `frame` as the current frame; the only way frames are entered. */
+/**
+ * Runs `fn` with `frame` as the current frame; the only way frames are
+ * entered. A frame with a tracer's span also enters that span's context, so
+ * the code of a step (and the outbound calls an auto-instrumentation traces
+ * in it) runs inside the step's span. `fn` runs exactly once whatever the
+ * tracer does: one whose `enter` throws before calling it is passed by.
+ */
 export function runInFrame<T>(frame: Frame, fn: () => T): T {
-  return storage.run(frame, fn);
+  const traced = frame.traced;
+  if (traced === undefined) return storage.run(frame, fn);
+  let called = false;
+  try {
+    return traced.enter(() => {
+      called = true;
+      return storage.run(frame, fn);
+    });
+  } catch (err) {
+    if (called) throw err;
+    frame.run?.engine.dropped(err);
+    return storage.run(frame, fn);
+  }
 }
 
 /** Runs `fn` with a request's scope, so runs started inside inherit its ids. */

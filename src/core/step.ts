@@ -3,6 +3,7 @@ import { describeError } from './describe-error.js';
 import type { StepStatus, TokenUsage } from './events/agent-event.js';
 import { callSubject } from './hashing/hasher.js';
 import { newSpanId } from './ids.js';
+import type { TracedSpan } from './integration.js';
 import type { Outcome, Span } from './outcome.js';
 import type { Run } from './run.js';
 import type { Frame, RequestScope } from './run-context.js';
@@ -15,7 +16,10 @@ import { extractFinishReason, extractResponseModel, normalizeTokenUsage } from '
  * executes in: its run, its own span, its run's request.
  */
 export class Step implements Span, Frame {
-  readonly spanId = newSpanId();
+  readonly spanId: string;
+  readonly parentSpanId: string | undefined;
+  /** The tracer's span of this step (OpenTelemetry), whose ids are the step's. */
+  readonly traced?: TracedSpan;
   private readonly startedAt = monotonicNow();
   private done = false;
   /** For streamed model calls: the last chunk that reported usage. */
@@ -27,15 +31,29 @@ export class Step implements Span, Frame {
     readonly run: Run,
     readonly spec: StepSpec,
     readonly index: number,
-    readonly parentSpanId: string | undefined,
+    parent: Frame,
     args: readonly unknown[],
   ) {
-    const spanId = this.spanId;
+    const parentSpanId = (this.parentSpanId = parent.spanId);
+    const engine = run.engine;
+    // Started before the first event, so the events carry the span's ids.
+    const traced =
+      engine.tracer?.start !== undefined
+        ? engine.startSpan({
+            kind: spec.kind,
+            name: spec.kind === 'tool' ? spec.tool : spec.model,
+            runId: run.runId,
+            parent: parent.traced,
+            position: parentSpanId === undefined ? undefined : { traceId: run.traceId, spanId: parentSpanId, traceFlags: run.traceFlags },
+          })
+        : undefined;
+    this.traced = traced;
+    this.spanId = traced?.spanId ?? newSpanId();
     const subject = callSubject(args);
     if (spec.kind === 'tool') {
-      run.emit('info', 'agent_step', spanId, parentSpanId, { step_index: index, step_type: 'tool_call', tool: spec.tool });
+      run.emit('info', 'agent_step', this, { step_index: index, step_type: 'tool_call', tool: spec.tool });
       const args_ = run.engine.hash(subject);
-      run.emit('info', 'tool_call', spanId, parentSpanId, {
+      run.emit('info', 'tool_call', this, {
         tool: spec.tool,
         step_index: index,
         args_hash: args_.hash,
@@ -44,7 +62,7 @@ export class Step implements Span, Frame {
       });
     } else {
       const prompt = run.engine.capture('prompts', subject);
-      run.emit('info', 'agent_step', spanId, parentSpanId, { step_index: index, step_type: 'llm_call', model: spec.model, prompt });
+      run.emit('info', 'agent_step', this, { step_index: index, step_type: 'llm_call', model: spec.model, prompt });
     }
   }
 
@@ -83,7 +101,7 @@ export class Step implements Span, Frame {
       // does a void tool: a hash of nothing would be the same for every one of them.
       const hashable = outcome.type === 'ok' && outcome.value !== undefined && run.engine.hashResults;
       const result = hashable ? run.engine.hash(outcome.value) : undefined;
-      run.emit(level, 'tool_result', this.spanId, this.parentSpanId, {
+      run.emit(level, 'tool_result', this, {
         tool: spec.tool,
         ...common,
         result_hash: result?.hash,
@@ -93,7 +111,7 @@ export class Step implements Span, Frame {
     } else {
       const value = outcome.type === 'ok' ? outcome.value : undefined;
       const usage = this.streamedUsage ?? this.readUsage(value);
-      run.emit(level, 'llm_result', this.spanId, this.parentSpanId, {
+      run.emit(level, 'llm_result', this, {
         model: spec.model ?? extractResponseModel(value) ?? this.streamedModel ?? spec.fallbackModel,
         ...common,
         token_usage: usage,

@@ -46,6 +46,8 @@ export interface EventBase {
   run_id: string;
   /** 32 lowercase hex (W3C trace id). */
   trace_id: string;
+  /** 2 lowercase hex (W3C trace flags, `01` sampled): with trace_id and span_id, what log pipelines link a line to its span by. */
+  trace_flags: string;
   /** 16 lowercase hex: the run's or the step's own span. */
   span_id: string;
   parent_span_id?: string;
@@ -62,7 +64,6 @@ export interface RunStartedEvent extends EventBase {
   parent_run_id?: string;
   task_hash: string;
   task_truncated?: true;
-  trace_flags?: string;
   /** Opt-in (`capture.args`): the run's arguments, redacted, scrubbed and capped. */
   task?: string;
 }
