@@ -56,7 +56,8 @@ function eventDetail(events: readonly LogEvent[]): string {
   const shared = events.length > 1 ? Object.keys(records[0]).filter((key) => key !== 'event' && same(key)) : [];
   const sharedSet = new Set(shared);
   const parts = events.map((e, i) => {
-    const own = Object.entries(records[i]).filter(([key]) => !sharedSet.has(key) && key !== 'event');
+    // The heading says the event, its seq and timestamp: the table has the rest.
+    const own = Object.entries(records[i]).filter(([key]) => !sharedSet.has(key) && key !== 'event' && key !== 'seq' && key !== 'timestamp');
     return `<h4>${h(e.event, 64)} · seq ${e.seq} · ${h(new Date(e.time).toISOString())}</h4><table>${fieldRows(own)}</table>`;
   });
   const common = shared.length ? `<h4>on every event here</h4><table>${fieldRows(shared.map((key) => [key, records[0][key]]))}</table>` : '';
