@@ -128,8 +128,9 @@ async function readSource(source: InputSource, visit: (e: LogEvent) => void, opt
   if (needles && source.path !== undefined && start === 0 && !stop) {
     const size = plainFileSize(source.path);
     if (size !== undefined && size >= PARALLEL_MIN_BYTES) {
-      const scan = await scanInParallel(source.path, size, needles.strings, needles.grow);
-      if (!scan.overflow) {
+      // A worker that cannot start (a sandbox without threads) leaves the read to this thread alone.
+      const scan = await scanInParallel(source.path, size, needles.strings, needles.grow).catch(() => undefined);
+      if (scan && !scan.overflow) {
         report.bytes += size;
         report.too_long += scan.too_long;
         report.threads = Math.max(report.threads ?? 0, scan.threads);
