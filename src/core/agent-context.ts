@@ -54,7 +54,7 @@ export function currentAgentRun(): AgentRunInfo | undefined {
 }
 
 /** Headers as fetch, axios and the model SDKs take them. */
-export type HeadersLike = Headers | Iterable<readonly [string, string]> | Record<string, string | readonly string[] | number | undefined>;
+export type HeadersLike = Headers | Iterable<readonly [string, string] | readonly string[]> | Record<string, string | readonly string[] | number | undefined>;
 
 function plainHeaders(base: HeadersLike | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -62,7 +62,7 @@ function plainHeaders(base: HeadersLike | undefined): Record<string, string> {
   if (typeof (base as Headers).forEach === 'function' && !Array.isArray(base)) {
     (base as Headers).forEach((value, key) => (out[key.toLowerCase()] = value));
   } else if (typeof (base as Iterable<unknown>)[Symbol.iterator] === 'function') {
-    for (const [key, value] of base as Iterable<readonly [string, string]>) out[String(key).toLowerCase()] = String(value);
+    for (const [key, value] of base as Iterable<readonly string[]>) out[String(key).toLowerCase()] = String(value);
   } else {
     for (const [key, value] of Object.entries(base)) if (value !== undefined) out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
   }

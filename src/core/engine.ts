@@ -6,7 +6,7 @@ import { createScrubber, type Scrubber, type ScrubberOptions } from './redaction
 import { registry } from './registry.js';
 import type { ForcedEnd, Run } from './run.js';
 import type { EventSink } from './sink/event-sink.js';
-import { extractTokenUsage, type UsageExtractor } from './token-usage.js';
+import type { UsageExtractor } from './token-usage.js';
 
 /** How long a flush at shutdown may take before the process is let go. */
 const FLUSH_TIMEOUT_MS = 3000;
@@ -22,6 +22,7 @@ export interface EngineConfig {
   errorMessages?: ScrubberOptions;
   /** Opt-in raw values; scrubbed with `errorMessages.patterns` too. */
   capture?: CaptureOptions;
+  /** Reads usage instead of the provider readers. */
   tokenUsage?: UsageExtractor;
   /** Views of the runs (OpenTelemetry, metrics), told every event. */
   integrations?: readonly AgentLoggingIntegration[];
@@ -41,7 +42,8 @@ export class Engine {
   readonly scrub: Scrubber;
   /** The opt-in `task`, `args`, `prompt`, `result`, `output` fields: undefined unless enabled. */
   readonly capture: Capture;
-  readonly tokenUsage: UsageExtractor;
+  /** A custom usage extractor; undefined: the provider readers decide. */
+  readonly tokenUsage?: UsageExtractor;
   /** Integrations that listen to events; empty for most apps, so emitting checks one length. */
   readonly listeners: readonly AgentLoggingIntegration[];
   /** The one integration's tracer (OpenTelemetry), if any: where runs take their trace and span ids from. */
@@ -60,7 +62,7 @@ export class Engine {
     this.hasher = createHasher({ secret: config.hashSecret, maxBytes: config.hashMaxBytes });
     this.scrub = createScrubber(config.errorMessages);
     this.capture = createCapture(config.capture, config.errorMessages?.patterns);
-    this.tokenUsage = config.tokenUsage ?? extractTokenUsage;
+    this.tokenUsage = config.tokenUsage;
     this.integrations = config.integrations ?? [];
     this.listeners = this.integrations.filter((i) => typeof i.onEvent === 'function');
     const tracers = this.integrations.filter((i) => i.tracer !== undefined && i.tracer !== null);

@@ -1,14 +1,15 @@
 import { elapsedMs, monotonicNow } from './clock.js';
 import { describeError } from './describe-error.js';
-import type { StepStatus, TokenUsage } from './events/agent-event.js';
+import type { StepStatus } from './events/agent-event.js';
 import { callSubject } from './hashing/hasher.js';
 import { newSpanId } from './ids.js';
 import type { TracedSpan } from './integration.js';
+import { ModelCall } from './model-call.js';
+import type { ModelReading } from './providers/index.js';
 import type { Outcome, Span } from './outcome.js';
 import type { Run } from './run.js';
 import type { Frame, RequestScope } from './run-context.js';
 import type { StepSpec } from './specs.js';
-import { extractFinishReason, extractResponseModel, normalizeTokenUsage } from './token-usage.js';
 
 /**
  * One tool or model call inside a run: agent_step and tool_call when it
@@ -22,10 +23,8 @@ export class Step implements Span, Frame {
   readonly traced?: TracedSpan;
   private readonly startedAt = monotonicNow();
   private done = false;
-  /** For streamed model calls: the last chunk that reported usage. */
-  private streamedUsage?: TokenUsage;
-  private streamedFinish?: string;
-  private streamedModel?: string;
+  /** A model call's answer, read as it arrives. */
+  private readonly modelCall?: ModelCall;
 
   constructor(
     readonly run: Run,
@@ -61,6 +60,7 @@ export class Step implements Span, Frame {
         args: run.engine.capture('args', subject),
       });
     } else {
+      this.modelCall = new ModelCall(spec, spec.tokenUsage ?? run.engine.tokenUsage, this.startedAt);
       const prompt = run.engine.capture('prompts', subject);
       run.emit('info', 'agent_step', this, { step_index: index, step_type: 'llm_call', model: spec.model, prompt });
     }
@@ -71,11 +71,11 @@ export class Step implements Span, Frame {
   }
 
   observe(item: unknown): void {
-    if (this.spec.kind !== 'llm') return;
-    const usage = this.readUsage(item);
-    if (usage) this.streamedUsage = usage;
-    this.streamedFinish = extractFinishReason(item) ?? this.streamedFinish;
-    this.streamedModel ??= extractResponseModel(item);
+    this.modelCall?.observe(item);
+  }
+
+  note(facts: ModelReading): void {
+    this.modelCall?.note(facts);
   }
 
   end(outcome: Outcome): void {
@@ -109,27 +109,15 @@ export class Step implements Span, Frame {
         result: outcome.type === 'ok' ? run.engine.capture('results', outcome.value) : undefined,
       });
     } else {
-      const value = outcome.type === 'ok' ? outcome.value : undefined;
-      const usage = this.streamedUsage ?? this.readUsage(value);
+      const { model, ...read } = this.modelCall!.fields(outcome);
       run.emit(level, 'llm_result', this, {
-        model: spec.model ?? extractResponseModel(value) ?? this.streamedModel ?? spec.fallbackModel,
+        model,
         ...common,
-        token_usage: usage,
-        finish_reason: extractFinishReason(value) ?? this.streamedFinish,
-        output: run.engine.capture('outputs', value),
+        ...read,
+        output: run.engine.capture('outputs', outcome.type === 'ok' ? outcome.value : undefined),
       });
-      if (usage) run.addUsage(usage);
+      if (read.token_usage) run.addUsage(read.token_usage);
     }
     if (outcome.type === 'error') run.recordFailure(this.index, spec.kind, outcome.error);
-  }
-
-  private readUsage(value: unknown): TokenUsage | undefined {
-    if (this.spec.kind !== 'llm' || value === undefined) return undefined;
-    try {
-      // A user's extractor may return anything: only counts are written and summed.
-      return normalizeTokenUsage((this.spec.tokenUsage ?? this.run.engine.tokenUsage)(value));
-    } catch {
-      return undefined;
-    }
   }
 }

@@ -110,6 +110,14 @@ export interface LlmResultEvent extends EventBase, StepOutcomeFields {
   model: string;
   token_usage?: TokenUsage;
   finish_reason?: string;
+  /** The provider whose wire format answered: `gen_ai.provider.name` (`openai`, `anthropic`). */
+  provider?: string;
+  /** The provider's id for the answer (`chatcmpl-…`, `resp_…`, `msg_…`): `gen_ai.response.id`. */
+  response_id?: string;
+  /** The provider's id for the HTTP request (its request-id header), what one quotes to its support. */
+  provider_request_id?: string;
+  /** Streamed answers: from the call to the first chunk carrying output (text, reasoning, a tool call). */
+  time_to_first_token_ms?: number;
   /** Opt-in (`capture.outputs`): the model call's result, redacted, scrubbed and capped. */
   output?: string;
 }
