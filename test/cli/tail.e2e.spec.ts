@@ -62,7 +62,7 @@ describe('agent-log tail on a file being written', () => {
     writeFileSync(file, lines.slice(0, 3).join('\n') + '\n'); // already there: tail starts at the end, as tail -f
     const tail = new Tail([file, '--json', '--interval', '20']);
     try {
-      await new Promise((r) => setTimeout(r, 300));
+      await tail.until('tail to start', () => tail.stderr.includes('following'));
       const half = Math.floor(lines.length / 2);
       appendFileSync(file, lines.slice(3, half).join('\n') + '\n');
       const first = finishedIn(lines.slice(3, half));

@@ -112,7 +112,8 @@ class RunIdInErrorBody implements ExceptionFilter {
   catch(exception: HttpException, host: ArgumentsHost) {
     const response = host.switchToHttp().getResponse<{ getHeader(name: string): unknown }>();
     const runId = response.getHeader('x-agent-run-id');
-    const body = { ...(exception.getResponse() as object), ...(runId ? { run_id: runId } : {}) };
+    const answer = exception.getResponse(); // an object, or the message of `new HttpException('...', 502)`
+    const body = { ...(typeof answer === 'string' ? { statusCode: exception.getStatus(), message: answer } : answer), ...(runId ? { run_id: runId } : {}) };
     this.adapterHost.httpAdapter.reply(response, body, exception.getStatus());
   }
 }

@@ -72,6 +72,8 @@ async function liveSource(files: string[], since: number | undefined, intervalMs
   // From the end, as tail -f; with --since, from that time (a little before, for the runs then in flight).
   const from = since !== undefined ? ((await offsetBefore(path, since - 60_000)) ?? 0) : plainFileSize(path)!;
   const note = (text: string) => process.stderr.write(`${colorErr.dim(`agent-log tail: ${safeText(text, 400)}`)}\n`);
+  // Said once the starting point is fixed: what is written from now on will be seen.
+  note(`following ${path} from ${since !== undefined ? `byte ${from} (--since)` : 'its end'}; type a run's number and Enter for its tree, q to quit`);
   return { name: path, path, open: () => followFile(path, { from, intervalMs, signal, onNote: note }) };
 }
 
