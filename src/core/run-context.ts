@@ -12,6 +12,12 @@ export interface RequestScope {
   traceFlags?: string;
   /** The calling run in another service, from the inbound `baggage` (`agent_log.run_id`). */
   parentRunId?: string;
+  /**
+   * Told the id of each run started in the request outside any other run (a
+   * nested run is found through its parent). The Nest adapter uses it to put
+   * the run id on the HTTP response; a throw here is counted, never the app's.
+   */
+  readonly onRunStarted?: (runId: string) => void;
 }
 
 /**

@@ -130,6 +130,13 @@ export class Run implements Span, Frame, EventRun {
     engine.track(this);
     const guards = engine.guardsOf(spec);
     if (guards) this.guards = new RunGuards(guards, engine.prices);
+    if (!parentRun && request?.onRunStarted) {
+      try {
+        request.onRunStarted(this.runId);
+      } catch (err) {
+        engine.dropped(err);
+      }
+    }
     const timeoutMs = this.timeoutMs;
     if (timeoutMs !== undefined) {
       const timer = (this.extra().timer = setTimeout(onTimeout, timeoutMs, this));

@@ -17,6 +17,11 @@ export interface AgentLoggingModuleOptions {
   timeoutMs?: number;
   /** Write events to this pino logger. Default: nestjs-pino's root logger when LoggerModule is imported, else pino to stdout. */
   logger?: Logger;
+  /**
+   * Response header that carries the id of each run an HTTP handler started (SSE too), comma-separated when
+   * there are several (at most 10). Default `x-agent-run-id`; `false` leaves responses alone.
+   */
+  runIdHeader?: string | false;
   /** Header carrying the request id. Default `x-request-id`; pino-http's `req.id` is the fallback. */
   requestIdHeader?: string;
   /** Reads the user id from the request (HTTP), the RPC context or the WebSocket client. Default: `req.user?.id`. */

@@ -14,6 +14,7 @@ const positiveNumber: Check = (v) => (typeof v === 'number' && Number.isFinite(v
 const fn: Check = (v) => (typeof v === 'function' ? undefined : 'a function');
 const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
 const headerName: Check = (v) => (typeof v === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(v) ? undefined : 'an HTTP header name');
+const headerNameOrFalse: Check = (v) => (v === false ? undefined : headerName(v) && 'an HTTP header name, or false');
 const secret: Check = (v) =>
   (typeof v === 'string' && v.length >= 16) || (Buffer.isBuffer(v) && v.length >= 16) ? undefined : 'a string or Buffer of at least 16 bytes';
 const pinoLogger: Check = (v) =>
@@ -59,6 +60,7 @@ const CHECKS: Record<keyof AgentLoggingModuleOptions, Check> = {
   timeoutMs: timeout,
   logger: pinoLogger,
   requestIdHeader: headerName,
+  runIdHeader: headerNameOrFalse,
   userId: fn,
   hashSecret: secret,
   hashMaxBytes: positiveInt,

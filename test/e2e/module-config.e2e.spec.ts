@@ -242,6 +242,7 @@ const BAD_VALUES: Record<keyof AgentLoggingModuleOptions, unknown> = {
   timeoutMs: -5,
   logger: { info: () => undefined },
   requestIdHeader: 42,
+  runIdHeader: 'x agent run id',
   userId: 42,
   hashSecret: Buffer.alloc(8),
   hashMaxBytes: 1.5,
