@@ -83,6 +83,10 @@ const CHECKS: Record<keyof AgentLoggingModuleOptions, Check> = {
 
 const describe = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' ? (v === null ? 'null' : 'an object') : String(v));
 
+/** A secret's shape, never its value: a boot error is logged, and a short secret is still a secret. */
+const describeSecret = (v: unknown) =>
+  typeof v === 'string' ? `a string of ${Buffer.byteLength(v, 'utf8')} bytes` : Buffer.isBuffer(v) ? `a Buffer of ${v.length} bytes` : describe(v);
+
 /** The options are one plain object (or nothing). */
 export function validateOptionsShape(options: unknown): asserts options is object | undefined {
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
@@ -108,7 +112,8 @@ export function validateOptions(options: unknown): AgentLoggingModuleOptions {
     if (value === undefined) continue;
     const expected = check(value);
     if (expected) {
-      throw new AgentLoggingConfigError(`AgentLoggingModule: option "${key}" must be ${expected}, got ${describe(value)}`);
+      const got = key === 'hashSecret' ? describeSecret(value) : describe(value);
+      throw new AgentLoggingConfigError(`AgentLoggingModule: option "${key}" must be ${expected}, got ${got}`);
     }
   }
   const valid = options as AgentLoggingModuleOptions;
