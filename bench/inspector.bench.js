@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 // The run inspector on a big log: generates INSPECTOR_BENCH_MB (default 1024)
 // of realistic NDJSON (interleaved concurrent runs, nested runs, failures, the
-// app's own log lines), then times
-//   show <run_id>            against   grep <run_id> file | jq -s .
-//   stats, runs              against   wc -l file (the cost of reading it at all)
-// and prints the ratios and each command's peak memory. `show` seeks by the
-// time in the UUID v7 run id; `show --scan-all` is the streaming full scan.
-// Needs the build, grep and jq. Run: `npm run bench:inspector`, or
-// `INSPECTOR_BENCH_MB=200 node bench/inspector.bench.js` (INSPECTOR_BENCH_REPEAT,
-// default 3; INSPECTOR_BENCH_DIR keeps the generated file there).
+// app's own log lines), then times, pair by pair (A B A B ..., the ratio taken
+// per pair so that a machine whose speed drifts still gives a fair one):
+//   show <run_id> (seeks)            against   grep <run_id> file | jq -s .
+//   show --scan-all (full read)      against   the same
+//   show <request id>, <trace id>    against   grep <id> file | jq -s .
+//   cat file | show <run_id>         against   cat file | grep <run_id> | jq -s .
+//   show <run_id> file.gz            against   zcat file.gz | grep <run_id> | jq -s .
+//   stats, runs                      against   wc -l file (the cost of reading it at all)
+// and prints the ratios and each command's peak memory. Needs the build, grep,
+// jq and gzip. Run: `npm run bench:inspector`, or `INSPECTOR_BENCH_MB=200 node
+// bench/inspector.bench.js` (INSPECTOR_BENCH_REPEAT, default 5; INSPECTOR_BENCH_DIR
+// keeps the generated files there and reuses them).
 'use strict';
 const { execFileSync, spawnSync } = require('node:child_process');
 const { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } = require('node:fs');
@@ -16,7 +20,7 @@ const { tmpdir } = require('node:os');
 const path = require('node:path');
 
 const MB = Number(process.env.INSPECTOR_BENCH_MB ?? 1024);
-const REPEAT = Number(process.env.INSPECTOR_BENCH_REPEAT ?? 3);
+const REPEAT = Number(process.env.INSPECTOR_BENCH_REPEAT ?? 5);
 const CLI = path.join(__dirname, '..', 'dist', 'cjs', 'cli', 'main.js');
 if (!existsSync(CLI)) {
   console.error('build first: npm run build');
@@ -127,71 +131,97 @@ function generate(file, bytes) {
   return runIds;
 }
 
-/** Wall time (median of REPEAT) and peak RSS of a command, through /usr/bin/time when present. */
-function time(label, argv) {
+/** One run of a command: wall seconds, peak RSS (through /usr/bin/time when present), stdout. */
+function once(label, argv) {
   const useTime = existsSync('/usr/bin/time');
-  const samples = [];
-  let rssKb;
-  let stdout = '';
+  const args = useTime ? ['-f', '%M', ...argv] : argv.slice(1);
+  const started = process.hrtime.bigint();
+  const r = spawnSync(useTime ? '/usr/bin/time' : argv[0], args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (r.status !== 0) throw new Error(`${label} failed: ${r.stderr}`);
+  return { seconds, rssMb: useTime ? Number(r.stderr.trim().split('\n').pop()) / 1024 : undefined, stdout: r.stdout };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** A against its baseline B, in turn REPEAT times: the medians, and the median of the per-pair ratios. */
+function pair(label, a, b) {
+  const as = [];
+  const bs = [];
+  const ratios = [];
+  let last;
   for (let i = 0; i < REPEAT; i++) {
-    const args = useTime ? ['-f', '%M', ...argv] : argv.slice(1);
-    const started = process.hrtime.bigint();
-    const r = spawnSync(useTime ? '/usr/bin/time' : argv[0], args, { encoding: 'utf8', maxBuffer: 1 << 30 });
-    samples.push(Number(process.hrtime.bigint() - started) / 1e9);
-    if (r.status !== 0) throw new Error(`${label} failed: ${r.stderr}`);
-    stdout = r.stdout;
-    if (useTime) rssKb = Number(r.stderr.trim().split('\n').pop());
+    last = once(label, a);
+    const base = once(`${label} (baseline)`, b);
+    as.push(last);
+    bs.push(base.seconds);
+    ratios.push(last.seconds / base.seconds);
   }
-  samples.sort((a, b) => a - b);
-  return { label, seconds: samples[Math.floor(samples.length / 2)], rssMb: rssKb ? rssKb / 1024 : undefined, stdout };
+  return { label, seconds: median(as.map((r) => r.seconds)), base: median(bs), ratio: median(ratios), rssMb: Math.max(...as.map((r) => r.rssMb ?? 0)) || undefined, stdout: last.stdout };
 }
 
 function main() {
-  for (const tool of ['grep', 'jq']) {
-    if (spawnSync(tool, ['--version']).status !== 0) throw new Error(`${tool} is needed for the baseline`);
+  for (const [tool, flag] of [['grep', '--version'], ['jq', '--version'], ['gzip', '--version']]) {
+    if (spawnSync(tool, [flag]).status !== 0) throw new Error(`${tool} is needed for the baseline`);
   }
-  const dir = process.env.INSPECTOR_BENCH_DIR ?? mkdtempSync(path.join(tmpdir(), 'agent-log-bench-'));
+  const keep = process.env.INSPECTOR_BENCH_DIR;
+  const dir = keep ?? mkdtempSync(path.join(tmpdir(), 'agent-log-bench-'));
   mkdirSync(dir, { recursive: true });
   try {
-    measure(path.join(dir, 'big.ndjson'));
+    measure(path.join(dir, `big-${MB}.ndjson`), Boolean(keep));
   } finally {
-    if (!process.env.INSPECTOR_BENCH_DIR) rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function measure(file) {
+/** The run ids a generated file holds: kept beside it, so a kept file is not generated again. */
+function generated(file, reuse) {
+  const ids = `${file}.run-ids.json`;
+  if (reuse && existsSync(file) && existsSync(ids)) return JSON.parse(require('node:fs').readFileSync(ids, 'utf8'));
   console.log(`generating ${MB} MB of log in ${file} ...`);
   const t0 = Date.now();
   const runIds = generate(file, MB * 1024 * 1024);
-  const size = statSync(file).size;
-  console.log(`  ${(size / 1024 / 1024).toFixed(0)} MB, ${runIds.length} runs, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  require('node:fs').writeFileSync(ids, JSON.stringify(runIds));
+  console.log(`  ${runIds.length} runs, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return runIds;
+}
 
+function measure(file, reuse) {
+  const runIds = generated(file, reuse);
+  const gz = `${file}.gz`;
+  if (!reuse || !existsSync(gz)) execFileSync('sh', ['-c', `gzip -1 -c "${file}" > "${gz}"`]);
+  const size = statSync(file).size;
   const target = runIds[Math.floor(runIds.length * 0.6)];
-  execFileSync('sh', ['-c', `cat "${file}" > /dev/null`]); // the page cache is warm for everyone
+  // The request and trace ids of the target run, read from its run_started line.
+  const started = JSON.parse(execFileSync('sh', ['-c', `grep -m1 -F '"run_id":"${target}","trace_id"' "${file}" | grep -F run_started`], { encoding: 'utf8' }).trim().split('\n')[0]);
+  execFileSync('sh', ['-c', `cat "${file}" "${gz}" > /dev/null`]); // the page cache is warm for everyone
   const node = process.execPath;
+  const grepJq = (id) => ['sh', '-c', `grep -F "${id}" "${file}" | jq -s . > /dev/null`];
+  const show = (...args) => [node, CLI, 'show', ...args];
+  const wc = ['wc', '-l', file];
   const results = [
-    time('wc -l (just reading the file)', ['wc', '-l', file]),
-    time('grep <run_id> | jq -s .', ['sh', '-c', `grep -F "${target}" "${file}" | jq -s . > /dev/null`]),
-    time('agent-log show <run_id>', [node, CLI, 'show', target, file]),
-    time('agent-log show <run_id> --json', [node, CLI, 'show', target, file, '--json']),
-    time('agent-log show <prefix 13>', [node, CLI, 'show', target.slice(0, 13), file]),
-    time('agent-log show --scan-all', [node, CLI, 'show', target, file, '--scan-all']),
-    time('agent-log stats', [node, CLI, 'stats', file, '--json']),
-    time('agent-log runs --status error', [node, CLI, 'runs', file, '--status', 'error', '--json', '--limit', '10']),
+    pair('show <run_id> (seek)', show(target, file), grepJq(target)),
+    pair('show <prefix 13> (seek)', show(target.slice(0, 13), file), grepJq(target.slice(0, 13))),
+    pair('show <run_id> --scan-all (full read)', show(target, file, '--scan-all'), grepJq(target)),
+    pair('show <request id> (full read)', show(started.request_id, file), grepJq(started.request_id)),
+    pair('show <trace id> (full read)', show(started.trace_id, file), grepJq(started.trace_id)),
+    pair('cat | show <run_id> (stdin)', ['sh', '-c', `cat "${file}" | "${node}" "${CLI}" show ${target} > /dev/null`], ['sh', '-c', `cat "${file}" | grep -F "${target}" | jq -s . > /dev/null`]),
+    pair('show <run_id> file.gz (gzip)', show(target, gz), ['sh', '-c', `zcat "${gz}" | grep -F "${target}" | jq -s . > /dev/null`]),
+    pair('stats', [node, CLI, 'stats', file, '--json'], wc),
+    pair('runs --status error', [node, CLI, 'runs', file, '--status', 'error', '--json', '--limit', '10'], wc),
   ];
-  const show = JSON.parse(results[3].stdout);
-  if (show.run.run_id !== target) throw new Error('show found the wrong run');
-  const [wc, grepJq] = results;
-  console.log(`\nrun ${target}: ${show.run.total_steps} steps, ${show.run.children.length} nested runs, ${show.stop.sentence}`);
-  console.log(`median of ${REPEAT}, warm page cache, ${(size / 1024 / 1024).toFixed(0)} MB:\n`);
+  const check = JSON.parse(execFileSync(node, [CLI, 'show', target, file, '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 }));
+  if (check.run.run_id !== target) throw new Error('show found the wrong run');
+  console.log(`\nrun ${target}: ${check.run.total_steps} steps, ${check.run.children.length} nested runs, ${check.stop.sentence}`);
+  console.log(`${(size / 1024 / 1024).toFixed(0)} MB (${(statSync(gz).size / 1024 / 1024).toFixed(0)} MB gzip), warm page cache, ${REPEAT} pairs each, medians; ratio = median of the per-pair ratios:\n`);
   for (const r of results) {
-    const vsGrep = r.label.startsWith('agent-log show') ? `  ${(r.seconds / grepJq.seconds).toFixed(2)}x grep|jq` : '';
-    const vsRead = r.label.startsWith('agent-log') ? `  ${(r.seconds / wc.seconds).toFixed(1)}x wc -l` : '';
-    const mem = r.rssMb !== undefined ? `  peak RSS ${r.rssMb.toFixed(0)} MB` : '';
-    console.log(`  ${r.label.padEnd(34)} ${r.seconds.toFixed(2).padStart(7)} s${mem}${vsGrep}${vsRead}`);
+    const baseline = r.label.startsWith('stats') || r.label.startsWith('runs') ? 'wc -l' : 'grep | jq -s';
+    const mem = r.rssMb !== undefined ? `  peak RSS ${r.rssMb.toFixed(0).padStart(4)} MB` : '';
+    console.log(`  ${r.label.padEnd(40)} ${r.seconds.toFixed(2).padStart(6)} s  vs ${r.base.toFixed(2).padStart(5)} s  ${r.ratio.toFixed(2).padStart(6)}x ${baseline}${mem}`);
   }
-  const ratio = results[2].seconds / grepJq.seconds;
-  console.log(`\nshow / (grep | jq -s): ${ratio.toFixed(2)} (goal: <= 1)   show --scan-all / (grep | jq -s): ${(results[5].seconds / grepJq.seconds).toFixed(2)}   stats: ${results[6].seconds.toFixed(1)} s (goal: seconds, not minutes)`);
+  const seek = results[0].ratio;
+  const full = results[2].ratio;
+  console.log(`\nshow / (grep | jq -s): seek ${seek.toFixed(2)}, full read ${full.toFixed(2)}, stdin ${results[5].ratio.toFixed(2)}, gzip ${results[6].ratio.toFixed(2)} (goal: <= 1 each)`);
 }
 
 main();

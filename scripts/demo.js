@@ -21,6 +21,13 @@ const QUESTIONS = [
   { question: 'keep searching for the manual of my toaster' }, // never answers: max_steps
 ];
 
+// The second agent, on the Vercel AI SDK: its loop is logged by the telemetry integration, no decorator on it.
+const ORDER_DESK_QUESTIONS = [
+  { question: 'Where is my order A-1001?' },
+  { question: 'Where is my order A-9999?' }, // the tool fails; the SDK hands the error to the model, which answers
+  { question: 'keep checking order A-1001' }, // the SDK's stopWhen cap: max_steps
+];
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer().listen(0, '127.0.0.1', () => {
@@ -93,6 +100,15 @@ async function main() {
     const words = text.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim());
     console.log(`GET /support/ask/stream -> ${res.status} ${abandon ? 'abandoned after' : 'read'} ${JSON.stringify(words.join(' '))}`);
   }
+
+  for (const [i, body] of ORDER_DESK_QUESTIONS.entries()) {
+    const res = await fetch(`${url}/orders/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': `demo-orders-${i + 1}` },
+      body: JSON.stringify(body),
+    });
+    console.log(`POST /orders/ask ${JSON.stringify(body.question)} -> ${res.status} ${JSON.stringify(await res.json())}`);
+  }
   await new Promise((resolve) => setTimeout(resolve, 200));
 
   const exited = new Promise((resolve) => app.on('exit', resolve));
@@ -117,6 +133,9 @@ async function main() {
   };
   inspect(['runs', relLog, '--status', 'error']);
   if (refund) inspect(['show', refund.run_id.slice(0, 13), relLog, '--app-logs']);
+  // The AI SDK agent's run beside it: the same events, written from the framework's own hooks.
+  const orderDesk = events.find((e) => e.event === 'run_started' && e.agent === 'order_desk');
+  if (orderDesk) inspect(['show', orderDesk.run_id.slice(0, 13), relLog]);
 }
 
 main().catch((err) => {

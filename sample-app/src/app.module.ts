@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
 import { AgentLoggingModule, agentLogMixin } from 'nestjs-agent-logging';
+import { OrderDeskAgent } from './ai-sdk-agent/order-desk.agent.js';
+import { OrderDeskController } from './ai-sdk-agent/order-desk.controller.js';
 import { ScriptedModelService } from './model/scripted-model.service.js';
 import { SupportAgent } from './support/support.agent.js';
 import { SupportController } from './support/support.controller.js';
@@ -30,7 +32,7 @@ const destination = process.env.AGENT_LOG_FILE
       hashSecret: process.env.AGENT_LOG_HASH_SECRET,
     }),
   ],
-  controllers: [SupportController],
-  providers: [SupportAgent, ScriptedModelService, OrderTools, DocsTools, ToolRegistry],
+  controllers: [SupportController, OrderDeskController],
+  providers: [SupportAgent, ScriptedModelService, OrderTools, DocsTools, ToolRegistry, OrderDeskAgent],
 })
 export class AppModule {}

@@ -3,11 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { CliError } from './cli-error.js';
-import { registerHtml } from './html.command.js';
-import { registerRuns } from './runs.command.js';
-import { registerShow } from './show.command.js';
-import { registerStats } from './stats.command.js';
-import { colorErr, safeText } from './terminal-text.js';
+import { colorErr, safeText } from './views/terminal-text.js';
 
 function version(): string {
   try {
@@ -18,7 +14,7 @@ function version(): string {
 }
 
 const program = new Command('agent-log')
-  .description('The run inspector for nestjs-agent-logging: from a run_id to the failure point in one command.')
+  .description('The run inspector for nestjs-agent-logging: from a run id, a request id or a trace id to the failure point in one command.')
   .version(version())
   .showHelpAfterError()
   .addHelpText(
@@ -27,6 +23,8 @@ const program = new Command('agent-log')
 Examples:
   agent-log runs app.log --status error           the failed runs
   agent-log show 01a21130 app.log                  one run: its steps, the failure point, why it stopped
+  agent-log show req-8f2c api.log billing.log      a request's runs (or a trace id's), across services' logs
+  agent-log tail app.log --show-failures           runs as they finish, the failed ones' trees
   agent-log stats 'logs/*.ndjson.gz'               per tool and model: errors, latency, tokens
   agent-log html --all -o report.html app.log      a self-contained page to share
   kubectl logs deploy/api | agent-log runs         standard input works too`,
@@ -38,10 +36,20 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-registerRuns(program);
-registerShow(program);
-registerStats(program);
-registerHtml(program);
+/**
+ * Each command's module, loaded only when it is the one asked for: loading
+ * them all cost ~40 ms of a `show` that otherwise takes ~100 ms on a big log.
+ * Help and unknown commands load them all.
+ */
+const COMMANDS: Record<string, () => (program: Command) => void> = {
+  runs: () => (require('./commands/runs.command.js') as typeof import('./commands/runs.command.js')).registerRuns,
+  show: () => (require('./commands/show.command.js') as typeof import('./commands/show.command.js')).registerShow,
+  tail: () => (require('./commands/tail.command.js') as typeof import('./commands/tail.command.js')).registerTail,
+  stats: () => (require('./commands/stats.command.js') as typeof import('./commands/stats.command.js')).registerStats,
+  html: () => (require('./commands/html.command.js') as typeof import('./commands/html.command.js')).registerHtml,
+};
+const asked = process.argv[2];
+for (const [name, load] of Object.entries(COMMANDS)) if (!(asked in COMMANDS) || name === asked) load()(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CliError) {

@@ -1,6 +1,7 @@
 import { throwError } from 'rxjs';
 import { installedEngine, type Engine } from './engine.js';
-import { MaxStepsExceededError } from './errors.js';
+import { AgentGuardError } from './errors.js';
+import { beginStep } from './lifecycle.js';
 import { Run } from './run.js';
 import { currentFrame, runInFrame, type Frame } from './run-context.js';
 import { settle } from './shapes/settle.js';
@@ -14,8 +15,8 @@ import type { Step } from './step.js';
  *
  * With no engine installed (the module was never imported, say in a unit
  * test) it simply calls through. A fault in our own bookkeeping is counted and
- * the target is called as if undecorated; only the step guard's
- * MaxStepsExceededError is ever given to the app, by design.
+ * the target is called as if undecorated; only a guard's refusal (an
+ * AgentGuardError: max steps, budget, loop) is ever given to the app, by design.
  */
 export function instrument(spec: Spec, target: (...args: never[]) => unknown, thisArg: unknown, args: unknown[]): unknown {
   const engine = installedEngine();
@@ -25,7 +26,7 @@ export function instrument(spec: Spec, target: (...args: never[]) => unknown, th
   try {
     span = open(engine, spec, parent, args);
   } catch (err) {
-    if (err instanceof MaxStepsExceededError) return refuse(target, err, spec.kind === 'run' ? undefined : spec.returns);
+    if (err instanceof AgentGuardError) return refuse(target, err, spec.kind === 'run' ? undefined : spec.returns);
     engine.dropped(err);
   }
   // The target is called outside that try: whatever it throws is the app's,
@@ -53,13 +54,11 @@ export function instrument(spec: Spec, target: (...args: never[]) => unknown, th
  */
 function open(engine: Engine, spec: Spec, parent: Frame | undefined, args: unknown[]): Run | Step | undefined {
   if (spec.kind === 'run') return new Run(engine, spec, parent, args);
-  const run = parent?.run;
-  if (!run || run.isFinished) return undefined;
-  return run.beginStep(spec, parent, args);
+  return beginStep(spec, parent, args);
 }
 
 /**
- * The step guard's refusal, in the shape the method itself fails in: a method
+ * A guard's refusal, in the shape the method itself fails in: a method
  * that returns a Promise rejects (so `Promise.allSettled([tool(), tool()])`
  * sees one rejected entry, as it would for any failure of the tool), one that
  * returns an Observable errors when subscribed, an async generator throws on
@@ -67,7 +66,7 @@ function open(engine: Engine, spec: Spec, parent: Frame | undefined, args: unkno
  * returns is known from its declared return type (decorators) or its kind
  * (`async`); a plain function returning a Promise with neither throws.
  */
-function refuse(target: (...args: never[]) => unknown, error: MaxStepsExceededError, declared: DeclaredReturn | undefined): unknown {
+function refuse(target: (...args: never[]) => unknown, error: AgentGuardError, declared: DeclaredReturn | undefined): unknown {
   const tag = Object.prototype.toString.call(target);
   if (declared === 'promise' || tag === '[object AsyncFunction]') return Promise.reject(error);
   if (declared === 'observable') return throwError(() => error);

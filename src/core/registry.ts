@@ -21,6 +21,8 @@ interface Registry<Frame, Engine> {
   /** Engines of applications started earlier and still open, restored in turn as later ones close. */
   earlier: Engine[];
   flags: { active: boolean };
+  /** Integrations' readers of a framework's own context (see context-bridge.ts). */
+  bridges: unknown[];
 }
 
 type Global = typeof globalThis & { [KEY]?: Registry<unknown, unknown> };
@@ -36,6 +38,7 @@ function ensureRegistry(): Registry<unknown, unknown> {
     }
     // A copy of this version that predates a field adds it, rather than failing the boot.
     existing.earlier ??= [];
+    existing.bridges ??= [];
     return existing;
   }
   const created: Registry<unknown, unknown> = {
@@ -44,6 +47,7 @@ function ensureRegistry(): Registry<unknown, unknown> {
     engine: undefined,
     earlier: [],
     flags: { active: false },
+    bridges: [],
   };
   Object.defineProperty(g, KEY, { value: created, enumerable: false, configurable: false, writable: false });
   return created;

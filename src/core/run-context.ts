@@ -12,6 +12,12 @@ export interface RequestScope {
   traceFlags?: string;
   /** The calling run in another service, from the inbound `baggage` (`agent_log.run_id`). */
   parentRunId?: string;
+  /**
+   * Told the id of each run started in the request outside any other run (a
+   * nested run is found through its parent). The Nest adapter uses it to put
+   * the run id on the HTTP response; a throw here is counted, never the app's.
+   */
+  readonly onRunStarted?: (runId: string) => void;
 }
 
 /**
@@ -30,7 +36,45 @@ export interface Frame {
 
 const storage = registry.storage as import('node:async_hooks').AsyncLocalStorage<Frame>;
 
-export const currentFrame = (): Frame | undefined => storage.getStore();
+/**
+ * Reads a framework's own context as one of our frames. A framework that runs
+ * tool code in its own AsyncLocalStorage (LangChain's config, the OpenAI
+ * Agents SDK's current span) is invisible to ours: its integration maps the
+ * framework's current span to the step it opened for it, so a decorated
+ * service called from inside that tool belongs to the tool's step. Given the
+ * frame our storage holds; returns the frame to use instead, or undefined.
+ */
+export type ContextBridge = (own: Frame | undefined) => Frame | undefined;
+
+// On the registry, so a bridge added by one copy of the package is read by every copy.
+const bridges = registry.bridges as ContextBridge[];
+
+/** The current frame: ours, or the one a framework's context points at. */
+export function currentFrame(): Frame | undefined {
+  const own = storage.getStore();
+  if (bridges.length === 0) return own;
+  for (const bridge of bridges) {
+    try {
+      const bridged = bridge(own);
+      if (bridged) return bridged;
+    } catch {
+      // a bridge that cannot read its framework's context has nothing to say
+    }
+  }
+  return own;
+}
+
+/** The frame our own storage holds, whatever a framework's context says. */
+export const ownFrame = (): Frame | undefined => storage.getStore();
+
+/** Adds a bridge for as long as its integration is in use; returns its removal. */
+export function addContextBridge(bridge: ContextBridge): () => void {
+  if (!bridges.includes(bridge)) bridges.push(bridge);
+  return () => {
+    const at = bridges.indexOf(bridge);
+    if (at !== -1) bridges.splice(at, 1);
+  };
+}
 
 /**
  * Runs `fn` with `frame` as the current frame; the only way frames are

@@ -1,7 +1,7 @@
 import { elapsedMs, monotonicNow } from './clock.js';
 import { describeError } from './describe-error.js';
 import type { StepStatus } from './events/agent-event.js';
-import { callSubject } from './hashing/hasher.js';
+import { callSubject, type HashResult } from './hashing/hasher.js';
 import { newSpanId } from './ids.js';
 import type { TracedSpan } from './integration.js';
 import { ModelCall } from './model-call.js';
@@ -9,7 +9,7 @@ import type { ModelReading } from './providers/index.js';
 import type { Outcome, Span } from './outcome.js';
 import type { Run } from './run.js';
 import type { Frame, RequestScope } from './run-context.js';
-import type { StepSpec } from './specs.js';
+import { isValidName, type StepSpec } from './specs.js';
 
 /**
  * One tool or model call inside a run: agent_step and tool_call when it
@@ -25,6 +25,8 @@ export class Step implements Span, Frame {
   private done = false;
   /** A model call's answer, read as it arrives. */
   private readonly modelCall?: ModelCall;
+  /** The model's id for this tool call, when a framework gave it. */
+  private readonly toolCallId?: string;
   /** Its neighbours in its run's list of open steps (see Run). */
   prevOpen?: Step;
   nextOpen?: Step;
@@ -35,7 +37,12 @@ export class Step implements Span, Frame {
     readonly index: number,
     parent: Frame,
     args: readonly unknown[],
+    /** The arguments' hash when the run's loop guard already computed it. */
+    argsHash?: HashResult,
+    toolCallId?: string,
   ) {
+    // Model output: written only when it looks like an identifier.
+    if (isValidName(toolCallId)) this.toolCallId = toolCallId;
     const parentSpanId = (this.parentSpanId = parent.spanId);
     const engine = run.engine;
     // Started before the first event, so the events carry the span's ids.
@@ -53,11 +60,12 @@ export class Step implements Span, Frame {
     this.spanId = traced?.spanId ?? newSpanId();
     const subject = callSubject(args);
     if (spec.kind === 'tool') {
-      // Hashed first, so that agent_step and tool_call are written together.
-      const args_ = run.engine.hash(subject);
+      // Hashed first (if the loop guard has not already), so that agent_step and tool_call are written together.
+      const args_ = argsHash ?? run.engine.hash(subject);
       run.emitTwo('info', this, 'agent_step', { step_index: index, step_type: 'tool_call', tool: spec.tool }, 'tool_call', {
         tool: spec.tool,
         step_index: index,
+        tool_call_id: this.toolCallId,
         args_hash: args_.hash,
         args_truncated: args_.truncated || undefined,
         args: run.engine.capture('args', subject),
@@ -74,7 +82,14 @@ export class Step implements Span, Frame {
   }
 
   observe(item: unknown): void {
-    this.modelCall?.observe(item);
+    const call = this.modelCall;
+    if (!call) return;
+    call.observe(item);
+    // A budget counts a stream's usage as it arrives; without one nothing more is read here.
+    if (this.run.hasBudget) {
+      const soFar = call.soFar();
+      if (soFar.usage) this.run.usageObserved(this, soFar.usage, soFar.model);
+    }
   }
 
   note(facts: ModelReading): void {
@@ -107,6 +122,7 @@ export class Step implements Span, Frame {
       const result = hashable ? run.engine.hash(outcome.value) : undefined;
       run.emit(level, 'tool_result', this, {
         tool: spec.tool,
+        tool_call_id: this.toolCallId,
         step_index: this.index,
         latency_ms: latency,
         status,
@@ -128,7 +144,7 @@ export class Step implements Span, Frame {
         ...read,
         output: run.engine.capture('outputs', outcome.type === 'ok' ? outcome.value : undefined),
       });
-      if (read.token_usage) run.addUsage(read.token_usage);
+      run.addUsage(this, read.token_usage, model);
     }
     if (outcome.type === 'error') run.recordFailure(this.index, spec.kind, outcome.error);
   }

@@ -3,6 +3,7 @@ import { Observable } from 'rxjs';
 import { runInRequestScope } from '../core/run-context.js';
 import { AGENT_LOGGING_OPTIONS, type AgentLoggingModuleOptions } from './agent-logging.options.js';
 import { createRequestScopeReader } from './request-scope.reader.js';
+import { createRunIdHeader } from './run-id-header.js';
 
 /**
  * Binds request_id, user_id and the inbound trace into the run context for
@@ -14,17 +15,25 @@ import { createRequestScopeReader } from './request-scope.reader.js';
  * The context is entered when the handler's Observable is subscribed, not
  * when it is created, so it covers the handler and everything its stream does,
  * and never leaks from one request into the next.
+ *
+ * On HTTP it also puts the id of each run the handler starts on the response
+ * (`x-agent-run-id`, the `runIdHeader` option), so a failure a customer sees
+ * can be quoted and found with `agent-log show <run_id>`.
  */
 @Injectable()
 export class AgentContextInterceptor implements NestInterceptor {
   private readonly read: ReturnType<typeof createRequestScopeReader>;
+  private readonly runIdHeader: ReturnType<typeof createRunIdHeader>;
 
   constructor(@Optional() @Inject(AGENT_LOGGING_OPTIONS) options?: AgentLoggingModuleOptions) {
     this.read = createRequestScopeReader(options ?? {});
+    this.runIdHeader = createRunIdHeader(options?.runIdHeader);
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const scope = this.read(context);
+    const read = this.read(context);
+    const onRunStarted = this.runIdHeader?.(context);
+    const scope = onRunStarted ? { ...read, onRunStarted } : read;
     return new Observable((subscriber) => runInRequestScope(scope, () => next.handle().subscribe(subscriber)));
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { Engine } from '../core/engine.js';
+import { PriceTable } from '../core/pricing/price-table.js';
 import { createPinoSink } from '../core/sink/pino-sink.js';
 import { AgentContextInterceptor } from './agent-context.interceptor.js';
 import { ConfigurableModuleClass, OPTIONS_TYPE } from './agent-logging.module-definition.js';
@@ -32,6 +33,10 @@ function createEngine(raw: AgentLoggingModuleOptions, modules: ModulesContainer 
     capture: options.capture,
     tokenUsage: options.tokenUsage,
     integrations: options.integrations,
+    loopGuard: options.loopGuard,
+    maxTokens: options.maxTokens,
+    maxCostUsd: options.maxCostUsd,
+    prices: options.prices && new PriceTable(options.prices),
   });
   // Installed as soon as it exists, so runs started during bootstrap are logged too.
   engine.install();

@@ -1,5 +1,7 @@
 import { createCapturer } from '../core/capture/capture.js';
 import { AgentLoggingConfigError } from '../core/errors.js';
+import { loopGuardProblem } from '../core/guards/loop-guard.js';
+import { priceTableProblem } from '../core/pricing/price-table.js';
 import { assertValidScrubPatterns } from '../core/redaction/scrubber.js';
 import { MAX_TIMEOUT_MS } from '../core/specs.js';
 import type { AgentLoggingModuleExtras, AgentLoggingModuleOptions } from './agent-logging.options.js';
@@ -8,9 +10,11 @@ type Check = (value: unknown) => string | undefined;
 
 const positiveInt: Check = (v) => (Number.isSafeInteger(v) && (v as number) > 0 ? undefined : 'a positive integer');
 const timeout: Check = (v) => (positiveInt(v) === undefined && (v as number) <= MAX_TIMEOUT_MS ? undefined : `a positive integer up to ${MAX_TIMEOUT_MS} (setTimeout's limit)`);
+const positiveNumber: Check = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'a number above 0');
 const fn: Check = (v) => (typeof v === 'function' ? undefined : 'a function');
 const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
 const headerName: Check = (v) => (typeof v === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(v) ? undefined : 'an HTTP header name');
+const headerNameOrFalse: Check = (v) => (v === false ? undefined : headerName(v) && 'an HTTP header name, or false');
 const secret: Check = (v) =>
   (typeof v === 'string' && v.length >= 16) || (Buffer.isBuffer(v) && v.length >= 16) ? undefined : 'a string or Buffer of at least 16 bytes';
 const pinoLogger: Check = (v) =>
@@ -56,6 +60,7 @@ const CHECKS: Record<keyof AgentLoggingModuleOptions, Check> = {
   timeoutMs: timeout,
   logger: pinoLogger,
   requestIdHeader: headerName,
+  runIdHeader: headerNameOrFalse,
   userId: fn,
   hashSecret: secret,
   hashMaxBytes: positiveInt,
@@ -67,9 +72,20 @@ const CHECKS: Record<keyof AgentLoggingModuleOptions, Check> = {
   pseudonymizeUserId: bool,
   capture,
   integrations,
+  loopGuard: (v) => loopGuardProblem(v),
+  maxTokens: positiveInt,
+  maxCostUsd: positiveNumber,
+  prices: (v) => {
+    const problem = priceTableProblem(v);
+    return problem && `a price table (${problem})`;
+  },
 };
 
 const describe = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' ? (v === null ? 'null' : 'an object') : String(v));
+
+/** A secret's shape, never its value: a boot error is logged, and a short secret is still a secret. */
+const describeSecret = (v: unknown) =>
+  typeof v === 'string' ? `a string of ${Buffer.byteLength(v, 'utf8')} bytes` : Buffer.isBuffer(v) ? `a Buffer of ${v.length} bytes` : describe(v);
 
 /** The options are one plain object (or nothing). */
 export function validateOptionsShape(options: unknown): asserts options is object | undefined {
@@ -96,12 +112,16 @@ export function validateOptions(options: unknown): AgentLoggingModuleOptions {
     if (value === undefined) continue;
     const expected = check(value);
     if (expected) {
-      throw new AgentLoggingConfigError(`AgentLoggingModule: option "${key}" must be ${expected}, got ${describe(value)}`);
+      const got = key === 'hashSecret' ? describeSecret(value) : describe(value);
+      throw new AgentLoggingConfigError(`AgentLoggingModule: option "${key}" must be ${expected}, got ${got}`);
     }
   }
   const valid = options as AgentLoggingModuleOptions;
   if (valid.pseudonymizeUserId && valid.hashSecret === undefined) {
     throw new AgentLoggingConfigError('AgentLoggingModule: option "pseudonymizeUserId" needs "hashSecret": an unkeyed hash of a user id is reversible by guessing');
+  }
+  if (valid.maxCostUsd !== undefined && valid.prices === undefined) {
+    throw new AgentLoggingConfigError('AgentLoggingModule: option "maxCostUsd" needs "prices": a cost is known only for priced models');
   }
   return valid;
 }

@@ -58,7 +58,8 @@ describe('agent-log input limits and layering', () => {
       const file = stack.pop()!;
       if (seen.has(file)) continue;
       seen.add(file);
-      for (const [, spec] of readFileSync(file, 'utf8').matchAll(/require\("([^"]+)"\)/g)) {
+      // Either quote: the commands and the libraries only some of them need are required lazily, with single quotes.
+      for (const [, spec] of readFileSync(file, 'utf8').matchAll(/require\(["']([^"']+)["']\)/g)) {
         if (spec.startsWith('.')) stack.push(join(dirname(file), spec));
         else packages.add(spec);
       }

@@ -251,7 +251,7 @@ type Step =
 
 const steps: fc.Arbitrary<Step[]> = fc.array(
   fc.oneof(
-    { weight: 4, arbitrary: fc.record({ kind: fc.constant('event' as const), level: fc.constantFrom<EventLevel>('info', 'error'), event: events, next: opt(events) }) },
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant('event' as const), level: fc.constantFrom<EventLevel>('info', 'warn', 'error'), event: events, next: opt(events) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('app' as const), on: fc.constantFrom<'root' | 'child'>('root', 'child'), level: fc.constantFrom<'info' | 'warn' | 'error'>('info', 'warn', 'error'), msg: text }) },
   ),
   { minLength: 1, maxLength: 8 },

@@ -29,12 +29,22 @@ describe('npm run demo', () => {
 
   it('logs every run the demo made, each ending as scripted', () => {
     const finished = events.filter((e) => e.event === 'run_finished');
-    expect(finished.map((e) => e.stop_reason)).toEqual(['completed', 'completed', 'tool_error', 'tool_error', 'max_steps', 'completed', 'cancelled']);
+    expect(finished.map((e) => [e.agent, e.stop_reason])).toEqual([
+      ['support', 'completed'], ['support', 'completed'], ['support', 'tool_error'], ['support', 'tool_error'], ['support', 'max_steps'],
+      ['support_stream', 'completed'], ['support_stream', 'cancelled'],
+      // The AI SDK agent: a failing tool the model answers around is `completed`; the SDK's stopWhen cap is `max_steps`.
+      ['order_desk', 'completed'], ['order_desk', 'completed'], ['order_desk', 'max_steps'],
+    ]);
     for (const f of finished) expect(events.filter((e) => e.event === 'run_started' && e.run_id === f.run_id)).toHaveLength(1);
   });
 
   it('ends by reading the log back with the inspector, down to the failing tool', () => {
     expect(demo.stdout).toMatch(/\$ npx agent-log runs .* --status error/);
     expect(demo.stdout).toContain('stopped: tool `create_refund` failed with PaymentGatewayTimeoutError after 4 steps');
+  });
+
+  it('shows the AI SDK agent\'s run in the inspector beside the decorated one, the decorated tool under the SDK\'s tool step', () => {
+    expect(demo.stdout).toMatch(/\$ npx agent-log show \S+ .*\nrun \S+ {2}order_desk {2}ok/);
+    expect(demo.stdout).toMatch(/2 tool find_order +ok[^\n]*\n {4}3 tool lookup_order +ok/);
   });
 });

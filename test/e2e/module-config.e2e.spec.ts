@@ -119,6 +119,15 @@ describe('module configuration', () => {
     await expect(boot(options)).rejects.toThrow(message);
   });
 
+  it('never writes a secret it refuses into the error: a short hashSecret is still a secret', async () => {
+    for (const secret of ['sk_live_abcdef1', Buffer.from('sk_live_abcdef1')]) {
+      const error = (await boot({ hashSecret: secret }).catch((e: unknown) => e)) as Error;
+      expect(error).toBeInstanceOf(AgentLoggingConfigError);
+      expect(error.message).toMatch(/option "hashSecret" must be a string or Buffer of at least 16 bytes, got a (string|Buffer) of 15 bytes/);
+      expect(error.message).not.toContain('sk_live');
+    }
+  });
+
   it('names globalInterceptor returned by a factory, where it cannot take effect', async () => {
     await expect(boot({ useFactory: () => ({ globalInterceptor: false }) }, { async: true })).rejects.toThrow(
       /"globalInterceptor" shapes the module, so it cannot come from a factory/,
@@ -242,6 +251,7 @@ const BAD_VALUES: Record<keyof AgentLoggingModuleOptions, unknown> = {
   timeoutMs: -5,
   logger: { info: () => undefined },
   requestIdHeader: 42,
+  runIdHeader: 'x agent run id',
   userId: 42,
   hashSecret: Buffer.alloc(8),
   hashMaxBytes: 1.5,
@@ -253,6 +263,10 @@ const BAD_VALUES: Record<keyof AgentLoggingModuleOptions, unknown> = {
   capture: true,
   tokenUsage: 'openai',
   integrations: [{ onEvent: () => undefined }],
+  loopGuard: { consecutive: 1 },
+  maxTokens: 0.5,
+  maxCostUsd: -1,
+  prices: { 'gpt-4o': { input: 'cheap' } },
 };
 
 describe('every option is checked at boot', () => {

@@ -14,10 +14,12 @@ export const capture = new LogCapture();
 export interface BootOptions {
   agentLogging?: AgentLoggingModuleOptions & { globalInterceptor?: boolean };
   metadata?: ModuleMetadata;
+  /** The HTTP platform: Express (Nest's default) or Fastify. */
+  platform?: 'express' | 'fastify';
 }
 
 /** Boots a real Nest HTTP app with nestjs-pino writing into `capture`, listening on an ephemeral port. */
-export async function bootApp({ agentLogging = {}, metadata = {} }: BootOptions): Promise<INestApplication> {
+export async function bootApp({ agentLogging = {}, metadata = {}, platform = 'express' }: BootOptions): Promise<INestApplication> {
   @Module({
     imports: [
       LoggerModule.forRoot({ pinoHttp: [{ level: 'info', mixin: agentLogMixin, autoLogging: true }, capture] }),
@@ -30,7 +32,11 @@ export async function bootApp({ agentLogging = {}, metadata = {} }: BootOptions)
   class TestAppModule {}
 
   const moduleRef = await Test.createTestingModule({ imports: [TestAppModule] }).compile();
-  const app = moduleRef.createNestApplication({ bufferLogs: true });
+  const app =
+    platform === 'fastify'
+      ? // Loaded only for the tests that ask for it: Fastify is not small.
+        moduleRef.createNestApplication(new (require('@nestjs/platform-fastify') as typeof import('@nestjs/platform-fastify')).FastifyAdapter(), { bufferLogs: true })
+      : moduleRef.createNestApplication({ bufferLogs: true });
   app.useLogger(app.get(Logger));
   await app.listen(0, '127.0.0.1');
   return app;

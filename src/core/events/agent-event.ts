@@ -12,6 +12,7 @@ export type AgentEventName =
   | 'tool_call'
   | 'tool_result'
   | 'llm_result'
+  | 'loop_detected'
   | 'run_finished';
 
 /** Why a run ended. Codes may also set a reason of their own (any short snake_case string). */
@@ -24,6 +25,8 @@ export type StopReason =
   | 'cancelled'
   | 'timeout'
   | 'shutdown'
+  | 'loop_detected'
+  | 'budget_exceeded'
   | (string & {});
 
 export type StepStatus = 'ok' | 'error' | 'cancelled';
@@ -82,6 +85,8 @@ export interface ToolCallEvent extends EventBase {
   event: 'tool_call';
   tool: string;
   step_index: number;
+  /** The model's id for the call, where a framework gave it. */
+  tool_call_id?: string;
   args_hash: string;
   args_truncated?: true;
   /** Opt-in (`capture.args`): the tool's arguments, redacted, scrubbed and capped. */
@@ -99,6 +104,7 @@ interface StepOutcomeFields {
 export interface ToolResultEvent extends EventBase, StepOutcomeFields {
   event: 'tool_result';
   tool: string;
+  tool_call_id?: string;
   result_hash?: string;
   result_truncated?: true;
   /** Opt-in (`capture.results`): the tool's result, redacted, scrubbed and capped. */
@@ -122,6 +128,24 @@ export interface LlmResultEvent extends EventBase, StepOutcomeFields {
   output?: string;
 }
 
+/**
+ * The loop guard saw one tool called with the same arguments too often: in a
+ * row (`rule: "consecutive"`), or within its window of recent tool calls.
+ * `warned`: the call went ahead (on the span of the step that completed the
+ * pattern); `refused`: it was refused with LoopDetectedError (on the run's span).
+ */
+export interface LoopDetectedEvent extends EventBase {
+  event: 'loop_detected';
+  tool: string;
+  args_hash: string;
+  /** How many times the signature was seen, this call included. */
+  repeats: number;
+  rule: 'consecutive' | 'window';
+  action: 'warned' | 'refused';
+  /** The step that completed the pattern (`warned` only: a refused call is no step). */
+  step_index?: number;
+}
+
 export interface RunFinishedEvent extends EventBase {
   event: 'run_finished';
   status: StepStatus;
@@ -143,4 +167,5 @@ export type AgentEvent =
   | ToolCallEvent
   | ToolResultEvent
   | LlmResultEvent
+  | LoopDetectedEvent
   | RunFinishedEvent;

@@ -1,5 +1,6 @@
 import { aiSdk } from './ai-sdk.js';
 import { anthropicMessages } from './anthropic-messages.js';
+import { langchain } from './langchain.js';
 import { dataView, isObj, modelName, reason, sdkRequestId, type ModelReading, type ProviderReader, type StreamReading } from './model-reading.js';
 import { openaiChat } from './openai-chat.js';
 import { openaiResponses } from './openai-responses.js';
@@ -11,7 +12,7 @@ export type { ModelReading, ProviderReader, StreamReading } from './model-readin
  * by the first reader that recognises it (its type marker, else the keys of
  * its usage). Adding a format is one file and one line here.
  */
-export const PROVIDER_READERS: readonly ProviderReader[] = [openaiChat, openaiResponses, anthropicMessages, aiSdk];
+export const PROVIDER_READERS: readonly ProviderReader[] = [openaiChat, openaiResponses, anthropicMessages, aiSdk, langchain];
 
 /** What a model call's result says, by the reader of its format; a shape none knows gives its `model` and finish reason only. Never throws. */
 export function readModelResult(value: unknown): ModelReading {
@@ -35,4 +36,18 @@ export function streamReaderFor(item: unknown): StreamReading | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The later completion of a result that some format completes only once it is read (see ProviderReader.completion). Never throws. */
+export function completionOf(value: unknown): Promise<unknown> | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const reader of PROVIDER_READERS) {
+    try {
+      const later = reader.completion?.(value);
+      if (later) return later;
+    } catch {
+      // a reader that cannot tell has nothing to follow
+    }
+  }
+  return undefined;
 }

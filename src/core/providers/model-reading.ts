@@ -43,6 +43,12 @@ export interface ProviderReader {
   /** Whether a streamed item is in this format; the first item that is chooses the reader of the stream. */
   isStreamItem?(item: Obj): boolean;
   readStream?(): StreamReading;
+  /**
+   * For a result that is complete only later, once someone reads it (the AI
+   * SDK's `streamText` result): a Promise of its final value, found without
+   * reading or consuming anything. Given the raw object, not a data view.
+   */
+  completion?(value: object): Promise<unknown> | undefined;
 }
 
 export type Obj = Record<string, unknown>;

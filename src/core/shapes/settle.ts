@@ -4,6 +4,7 @@ import { followApiPromise, isApiPromise } from './api-promise.js';
 import { isAsyncIterable, isAsyncIterator, wrapAsyncIterable, wrapAsyncIterator } from './async-iterator.js';
 import { followEventStream, sdkEventStreamItems } from './event-stream.js';
 import { forwardingGet } from './forward.js';
+import { followLaterResult } from './later-result.js';
 import { followSdkStream, isSdkStream } from './sdk-stream.js';
 import { isObservable, observeObservable } from './observable.js';
 
@@ -25,7 +26,8 @@ import { isObservable, observeObservable } from './observable.js';
  *
  * `followResolvedStream` (runs and model calls): a Promise of a stream (an
  * SDK's `await client.create({ stream: true })`) keeps the span open until the
- * stream itself ends.
+ * stream itself ends; so does a result completed only once it is read (an AI
+ * SDK `streamText` result, see later-result.ts).
  */
 export function settle(result: unknown, span: Span, frame: Frame, followResolvedStream = false): unknown {
   if (result === null || (typeof result !== 'object' && typeof result !== 'function')) {
@@ -69,7 +71,8 @@ function shapeOf(result: object): Shape {
   if (result instanceof Promise) return isPromiseSubclass(result) && isApiPromise(result) ? 'api-promise' : 'promise';
   if (typeof (result as { then?: unknown }).then === 'function') return 'promise';
   if (isObservable(result)) return 'observable';
-  if (isAsyncIterator(result)) return 'iterator';
+  // A web stream that is its own iterator (LangChain's) is followed through a Proxy, keeping its own methods.
+  if (isAsyncIterator(result) && !isWebStream(result)) return 'iterator';
   return isAsyncIterable(result) ? 'iterable' : 'plain';
 }
 
@@ -95,7 +98,7 @@ function followSdkObject(value: object, span: Span, frame: Frame): unknown {
   }
   if (kind === 'events') return followEventStream(value, itemEvents!, span);
   if (kind === 'stream') return followSdkStream(value as never, span, frame);
-  return undefined;
+  return followLaterResult(value, span);
 }
 
 function endOk(span: Span, value: unknown): unknown {
@@ -113,11 +116,22 @@ function isStreamToFollow(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return false;
   try {
     const v = value as { pipe?: unknown; getReader?: unknown };
-    return isObservable(value) || (isAsyncIterable(value) && typeof v.pipe !== 'function' && typeof v.getReader !== 'function');
+    if (isObservable(value) || isLangChainStream(value)) return true;
+    return isAsyncIterable(value) && typeof v.pipe !== 'function' && typeof v.getReader !== 'function';
   } catch {
     return false;
   }
 }
+
+const isWebStream = (value: object): boolean => typeof (value as { getReader?: unknown }).getReader === 'function';
+
+/**
+ * LangChain's `IterableReadableStream` (what a chat model's `.stream()`
+ * resolves to): a web stream that is also its own async iterator, because
+ * `for await` is how LangChain documents reading it. Followed like an SDK's
+ * stream; a plain web stream (no `next`) is not.
+ */
+const isLangChainStream = (value: object): boolean => isWebStream(value) && isAsyncIterator(value);
 
 const isPromiseSubclass = (value: unknown): value is Promise<unknown> =>
   value instanceof Promise && Object.getPrototypeOf(value) !== Promise.prototype;

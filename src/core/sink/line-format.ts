@@ -139,7 +139,7 @@ function compile(logger: object): LineFormat | string {
     timeSliceIndex,
     streamWrite: streamWrite as ((s: string) => string) | undefined,
     batches: batches(stream),
-    levels: { info: level('info'), error: level('error') },
+    levels: { info: level('info'), warn: level('warn'), error: level('error') },
     keyPrefix(key) {
       let prefix = prefixes.get(key);
       if (prefix === undefined) {

@@ -1,5 +1,26 @@
 import { inflateSync } from 'node:zlib';
 
+/** The PNG filter's predictor for one byte (none, sub, up, average, Paeth). */
+function predict(filter: number, a: number, b: number, c: number): number {
+  switch (filter) {
+    case 1:
+      return a;
+    case 2:
+      return b;
+    case 3:
+      return (a + b) >> 1;
+    case 4: {
+      const p = a + b - c;
+      const pa = Math.abs(p - a);
+      const pb = Math.abs(p - b);
+      const pc = Math.abs(p - c);
+      return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+    }
+    default:
+      return 0;
+  }
+}
+
 /**
  * Decodes an 8-bit RGB or RGBA, non-interlaced PNG (what Chromium's
  * --screenshot writes) into its pixels, so a test can look at what rendered.
@@ -33,13 +54,7 @@ export function pngPixels(png: Buffer): { width: number; height: number; rgb(x: 
       const a = i >= channels ? out[y * stride + i - channels] : 0;
       const b = y > 0 ? out[(y - 1) * stride + i] : 0;
       const c = y > 0 && i >= channels ? out[(y - 1) * stride + i - channels] : 0;
-      const p = a + b - c;
-      const pa = Math.abs(p - a);
-      const pb = Math.abs(p - b);
-      const pc = Math.abs(p - c);
-      const paeth = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-      const predictor = [0, a, b, (a + b) >> 1, paeth][filter];
-      out[y * stride + i] = (x + predictor) & 0xff;
+      out[y * stride + i] = (x + predict(filter, a, b, c)) & 0xff;
     }
   }
   return {

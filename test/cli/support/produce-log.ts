@@ -79,10 +79,10 @@ export async function produceLog(): Promise<ProducedLog> {
   });
   try {
     const server = app.getHttpServer();
-    await request(server).post('/run').set('x-user', 'u-42').send({ agent: 'support', question: 'where is my order?' }).expect(201);
-    await request(server).post('/run').send({ agent: 'refund', question: 'refund A-2' }).expect(502);
-    await request(server).post('/run').send({ agent: 'loop', question: 'manual' }).expect(502);
-    await request(server).post('/run').set('x-user', 'u-7').send({ agent: 'triage', question: 'invoice?' }).expect(201);
+    await request(server).post('/run').set('x-request-id', 'req-1').set('x-user', 'u-42').send({ agent: 'support', question: 'where is my order?' }).expect(201);
+    await request(server).post('/run').set('x-request-id', 'req-2').send({ agent: 'refund', question: 'refund A-2' }).expect(502);
+    await request(server).post('/run').set('x-request-id', 'req-3').send({ agent: 'loop', question: 'manual' }).expect(502);
+    await request(server).post('/run').set('x-request-id', 'req-4').set('x-user', 'u-7').send({ agent: 'triage', question: 'invoice?' }).expect(201);
     const agents = app.get(Agents);
     // The caller goes away after two ticks (from outside the delivery, as a closed connection does): cancelled.
     const ticks: string[] = [];

@@ -1,0 +1,88 @@
+import { formatMs } from '../views/format-units.js';
+import type { RunView, StepView } from './run-view.js';
+
+export interface StopExplanation {
+  /** One sentence for on-call: "stopped: tool `refund` failed with TimeoutError after 3 steps". */
+  sentence: string;
+  /** The step to look at: the failure that ended the run. */
+  failure_step_index?: number;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function describeStep(step: StepView): string {
+  return `${step.kind} \`${step.name}\` failed${step.error_class ? ` with ${step.error_class}` : ''}`;
+}
+
+/**
+ * The failure that ended a tool_error / step_error run is the last failed step
+ * of that kind (the run threw its error); first_error_step_index points at the
+ * first failure, which an agent may have recovered from.
+ */
+function endingFailure(run: RunView, kind: 'tool' | 'model'): StepView | undefined {
+  const failed = run.steps.filter((s) => s.status === 'error');
+  return failed.filter((s) => s.kind === kind).pop() ?? failed.pop();
+}
+
+function firstFailure(run: RunView): StepView | undefined {
+  const byIndex = run.steps.find((s) => s.step_index === run.first_error_step_index && s.status === 'error');
+  return byIndex ?? run.steps.find((s) => s.status === 'error');
+}
+
+/** Why the run stopped, in one sentence, and where to look. */
+export function explainStop(run: RunView): StopExplanation {
+  const steps = `after ${plural(run.total_steps, 'step')}`;
+  const first = firstFailure(run);
+  switch (run.stop_reason) {
+    case undefined: {
+      const last = run.steps[run.steps.length - 1];
+      const where = last ? `; last seen: step ${last.step_index}, ${last.kind} \`${last.name}\` ${last.status.replace('_', ' ')}` : '';
+      return {
+        sentence: `not finished: no run_finished in the log (still in flight, or its process died)${where}`,
+        failure_step_index: last?.step_index,
+      };
+    }
+    case 'completed': {
+      if (!first) return { sentence: `completed ${steps}` };
+      return {
+        sentence: `completed ${steps}, recovering from ${plural(run.errors || 1, 'failed step')} (first: step ${first.step_index}, ${describeStep(first)})`,
+      };
+    }
+    case 'tool_error':
+    case 'step_error': {
+      const failure = endingFailure(run, run.stop_reason === 'tool_error' ? 'tool' : 'model');
+      if (!failure) return { sentence: `stopped: a ${run.stop_reason === 'tool_error' ? 'tool' : 'model'} step failed ${steps}` };
+      return { sentence: `stopped: ${describeStep(failure)} ${steps}`, failure_step_index: failure.step_index };
+    }
+    case 'max_steps':
+      // The refused step writes no event: there is no step to mark.
+      return { sentence: `stopped: the step budget (maxSteps) was spent ${steps}; the next step was refused` };
+    case 'error': {
+      const thrown = run.error_class ? `threw ${run.error_class}` : 'threw';
+      const also = first ? ` (first failed step: ${first.step_index}, ${describeStep(first)})` : '';
+      return { sentence: `stopped: the run body ${thrown} ${steps}${also}`, failure_step_index: first?.step_index };
+    }
+    case 'cancelled':
+      return { sentence: `stopped: cancelled by the caller (unsubscribed, aborted or abandoned) ${steps}` };
+    case 'timeout':
+      return {
+        sentence: `stopped: timed out${run.total_latency_ms !== undefined ? ` at ${formatMs(run.total_latency_ms)}` : ''} ${steps}`,
+        failure_step_index: run.steps.find((s) => s.status !== 'ok')?.step_index,
+      };
+    case 'loop_detected': {
+      const loop = [...run.notices].reverse().find((n) => n.event === 'loop_detected');
+      const what = loop?.tool !== undefined ? ` tool \`${loop.tool}\`` : ' a tool';
+      const detail = loop?.detail ? ` (${loop.detail})` : '';
+      return { sentence: `stopped: the loop guard refused${what} called again with the same arguments${detail} ${steps}`, failure_step_index: loop?.step_index };
+    }
+    case 'budget_exceeded':
+      return { sentence: `stopped: the run's token or cost budget was spent ${steps}; the next step was refused` };
+    case 'shutdown':
+      return { sentence: `stopped: the process shut down with the run in flight, ${steps}` };
+    default:
+      return {
+        sentence: `stopped: the code set stop reason \`${run.stop_reason}\` ${steps}`,
+        failure_step_index: first?.step_index,
+      };
+  }
+}

@@ -1,0 +1,109 @@
+import type { LogEvent } from '../reading/log-event.js';
+import type { PriceTable } from './price-table.js';
+
+/** One row of `runs`: what a run was, without its steps. */
+export interface RunSummary {
+  run_id: string;
+  agent: string;
+  parent_run_id?: string;
+  /** ISO 8601: run_started's timestamp, else the earliest event seen. */
+  start: string;
+  start_ms: number;
+  user_id?: string;
+  request_id?: string;
+  trace_id?: string;
+  /** `ok`, `error`, `cancelled`, or `unfinished` when no run_finished was found. */
+  status: string;
+  stop_reason?: string;
+  steps: number;
+  /** total_latency_ms (monotonic) when finished. */
+  latency_ms?: number;
+  tokens: number;
+  input_tokens: number;
+  output_tokens: number;
+  errors: number;
+  /** The first failed step: where to look. */
+  first_error?: { step_index: number; kind: 'tool' | 'model'; name: string; error_class?: string };
+  /** With a price table: the summed cost of the run's model calls, in USD. */
+  cost_usd?: number;
+}
+
+/**
+ * Builds run summaries incrementally from a stream of events, holding one
+ * small object per run, never the events themselves.
+ */
+export class RunSummaries {
+  readonly byId = new Map<string, RunSummary>();
+
+  constructor(private readonly prices?: PriceTable) {}
+
+  add(e: LogEvent): RunSummary {
+    let run = this.byId.get(e.run_id);
+    if (!run) {
+      run = {
+        run_id: e.run_id, agent: e.agent ?? '?', start: new Date(e.time).toISOString(), start_ms: e.time,
+        status: 'unfinished', steps: 0, tokens: 0, input_tokens: 0, output_tokens: 0, errors: 0,
+      };
+      this.byId.set(e.run_id, run);
+    }
+    if (e.time < run.start_ms && e.event !== 'run_finished') {
+      run.start_ms = e.time;
+      run.start = new Date(e.time).toISOString();
+    }
+    switch (e.event) {
+      case 'run_started':
+        run.start_ms = e.time;
+        run.start = new Date(e.time).toISOString();
+        if (e.agent) run.agent = e.agent;
+        run.parent_run_id = e.parent_run_id;
+        run.user_id = e.user_id;
+        run.request_id = e.request_id;
+        run.trace_id = e.trace_id;
+        break;
+      case 'agent_step':
+        if (run.status === 'unfinished') run.steps = Math.max(run.steps, e.step_index ?? run.steps + 1);
+        break;
+      case 'tool_result':
+      case 'llm_result':
+        this.addStepResult(run, e);
+        break;
+      case 'run_finished':
+        run.status = e.status ?? 'error';
+        run.stop_reason = e.stop_reason;
+        run.steps = e.total_steps ?? run.steps;
+        run.latency_ms = e.total_latency_ms;
+        run.errors = e.errors ?? run.errors;
+        if (e.token_usage) {
+          run.tokens = e.token_usage.total_tokens;
+          run.input_tokens = e.token_usage.input_tokens;
+          run.output_tokens = e.token_usage.output_tokens;
+        }
+        break;
+    }
+    return run;
+  }
+
+  private addStepResult(run: RunSummary, e: LogEvent) {
+    const isTool = e.event === 'tool_result';
+    if (e.status === 'error') {
+      if (run.status === 'unfinished') run.errors++;
+      if (!run.first_error || (e.step_index ?? Infinity) < run.first_error.step_index) {
+        run.first_error = {
+          step_index: e.step_index ?? 0,
+          kind: isTool ? 'tool' : 'model',
+          name: (isTool ? e.tool : e.model) ?? '?',
+          error_class: e.error_class,
+        };
+      }
+    }
+    if (!isTool && e.token_usage) {
+      if (run.status === 'unfinished') {
+        run.tokens += e.token_usage.total_tokens;
+        run.input_tokens += e.token_usage.input_tokens;
+        run.output_tokens += e.token_usage.output_tokens;
+      }
+      const cost = this.prices?.cost(e.model, e.token_usage);
+      if (cost !== undefined) run.cost_usd = (run.cost_usd ?? 0) + cost;
+    }
+  }
+}
