@@ -11,9 +11,11 @@ describe('scrubber: the built-in secret shapes', () => {
   it.each([
     ['no order for jane.doe+vip@example.co.uk', 'no order for [email]'],
     ['kein Kunde josé.müller@exämple.de', 'kein Kunde [email]'],
-    ['upstream said 401 for Authorization: Bearer abc.DEF-123_xyz~+/=', 'upstream said 401 for Authorization: Bearer [token]'],
+    ['upstream said 401 for Authorization: Bearer abc.DEF-123_xyz~+/=', 'upstream said 401 for Authorization: [redacted]'],
+    ['upstream said 401 for Bearer abc.DEF-123_xyz~+/=', 'upstream said 401 for Bearer [token]'],
     [`token ${JWT} rejected`, 'token [jwt] rejected'],
-    [`Authorization: Basic ${Buffer.from('jane:hunter2').toString('base64')}`, 'Authorization: Basic [token]'],
+    [`Authorization: Basic ${Buffer.from('jane:hunter2').toString('base64')}`, 'Authorization: [redacted]'],
+    [`sent Basic ${Buffer.from('jane:hunter2').toString('base64')}`, 'sent Basic [token]'],
     ['openai key sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 invalid', 'openai key [api_key] invalid'],
     ['anthropic sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AA', 'anthropic [api_key]'],
     ['stripe sk_live_51HaBcDeFgHiJkLmNoPqRsTu', 'stripe [api_key]'],
