@@ -1,4 +1,5 @@
 import { createCapture, type Capture, type CaptureOptions } from './capture/capture.js';
+import { monotonicNow } from './clock.js';
 import { createHasher, type Hasher, type HashResult } from './hashing/hasher.js';
 import type { AgentLoggingIntegration, EventRun } from './integration.js';
 import { createScrubber, type Scrubber, type ScrubberOptions } from './redaction/scrubber.js';
@@ -7,8 +8,11 @@ import type { ForcedEnd, Run } from './run.js';
 import type { EventSink } from './sink/event-sink.js';
 import { extractTokenUsage, type UsageExtractor } from './token-usage.js';
 
-/** How long a flush at shutdown may take before the process is let go. */
-const FLUSH_TIMEOUT_MS = 3000;
+/**
+ * How long shutdown may wait for the destination, in total: both of the
+ * module's shutdown hooks flush, and they share this one deadline.
+ */
+export const SHUTDOWN_FLUSH_BOUND_MS = 3000;
 
 /** Everything the engine needs, already validated by the adapter. */
 export interface EngineConfig {
@@ -27,10 +31,12 @@ export interface EngineConfig {
 }
 
 /**
- * The configured engine: what runs and steps read their settings from, and the
- * set of runs in flight (so shutdown can close them). One is installed per
- * process; decorated methods find it through the registry at call time and
- * simply call through when there is none.
+ * The configured engine of one application: what runs and steps read their
+ * settings from, and the set of its runs in flight (so its shutdown can close
+ * them). A run belongs to the engine that owns the object whose method runs it
+ * (the adapter tells which, `own`), else to the engine of the run or request
+ * it is started in, else to the installed one: the application started last
+ * and still open. With none, decorated methods simply call through.
  */
 export class Engine {
   readonly sink: EventSink;
@@ -46,8 +52,13 @@ export class Engine {
   private readonly integrations: readonly AgentLoggingIntegration[];
   private readonly hasher: Hasher;
   private readonly inFlight = new Set<Run>();
+  /** The objects this engine was told it owns, so closing it forgets them. */
+  private readonly owned: object[] = [];
   private droppedEvents = 0;
   private reportedDrop = false;
+  private closedForRuns = false;
+  /** When the shutdown flush must be over, set by the first flush (monotonic ms). */
+  private flushDeadline?: number;
 
   constructor(config: EngineConfig) {
     this.sink = config.sink;
@@ -75,6 +86,34 @@ export class Engine {
 
   hash(value: unknown): HashResult {
     return this.hasher(value);
+  }
+
+  /**
+   * Tells the engine that runs started by `object`'s methods (a provider, a
+   * controller) are its runs, whichever application was started last.
+   */
+  own(object: object): void {
+    if (owners.get(object) === this) return;
+    owners.set(object, this);
+    this.owned.push(object);
+  }
+
+  /**
+   * False once the engine is closed: runs started then are not logged at all
+   * (they call through), so none can get a run_started without its run_finished.
+   */
+  get acceptsRuns(): boolean {
+    return !this.closedForRuns;
+  }
+
+  /**
+   * The last step of shutdown, before the final flush: no run starts any
+   * more, and those still in flight (started while the app was draining) end
+   * with `shutdown`.
+   */
+  close(): void {
+    this.closedForRuns = true;
+    this.endAll('shutdown');
   }
 
   track(run: Run): void {
@@ -120,15 +159,20 @@ export class Engine {
   }
 
   /**
-   * Writes out what the destination still holds; resolves when it is done,
-   * or after FLUSH_TIMEOUT_MS at most, and never rejects: a destination whose
-   * reader stalled (a backed-up log shipper, sonic-boom with `minLength`
-   * waiting for a drain that never comes) must not hold shutdown forever.
+   * Writes out what the destination still holds at shutdown; resolves when it
+   * is done, and never rejects. Every flush of one shutdown shares one
+   * deadline, SHUTDOWN_FLUSH_BOUND_MS after the first began: a destination
+   * whose reader stalled (a backed-up log shipper, a pipe nobody reads) holds
+   * shutdown that long in total, never longer. The timer keeps the event loop
+   * alive until then, so shutdown goes on to its end (Nest re-raising the
+   * signal) instead of the process draining out with exit code 0.
    */
   flush(): Promise<void> {
+    const now = monotonicNow();
+    this.flushDeadline ??= now + SHUTDOWN_FLUSH_BOUND_MS;
+    const remaining = Math.max(0, this.flushDeadline - now);
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, FLUSH_TIMEOUT_MS);
-      timer.unref();
+      const timer = setTimeout(resolve, remaining);
       const done = () => {
         clearTimeout(timer);
         resolve();
@@ -161,25 +205,25 @@ export class Engine {
   };
 
   /**
-   * Makes this the process's engine. An engine installed earlier (another
-   * application in the same process, as in a test file) steps aside until
-   * this one is uninstalled, then takes over again.
+   * Makes this the process's engine, the one runs fall back to. An engine
+   * installed earlier (another application in the same process) keeps its
+   * own runs and steps back in when this one is uninstalled.
    */
   install(): void {
     const earlier = registry.earlier as Engine[];
     const current = registry.engine as Engine | undefined;
     removeFrom(earlier, this);
-    if (current && current !== this) {
-      current.detachFromProcess();
-      earlier.push(current);
-    }
+    if (current && current !== this) earlier.push(current);
     registry.engine = this;
     this.attachToProcess();
   }
 
   /** Removes this engine; the one installed before it, if still open, is the process's engine again. */
   uninstall(): void {
+    this.closedForRuns = true;
     this.detachFromProcess();
+    for (const object of this.owned) if (owners.get(object) === this) owners.delete(object);
+    this.owned.length = 0;
     for (const integration of this.integrations) {
       try {
         integration.close?.();
@@ -190,9 +234,7 @@ export class Engine {
     const earlier = registry.earlier as Engine[];
     removeFrom(earlier, this);
     if (registry.engine !== this) return;
-    const previous = earlier.pop();
-    registry.engine = previous;
-    previous?.attachToProcess();
+    registry.engine = earlier.pop();
   }
 
   private attachToProcess(): void {
@@ -210,5 +252,11 @@ function removeFrom(list: Engine[], engine: Engine): void {
   if (at !== -1) list.splice(at, 1);
 }
 
+const owners = registry.owners as WeakMap<object, Engine>;
+
 /** The installed engine, if any. */
 export const installedEngine = (): Engine | undefined => registry.engine as Engine | undefined;
+
+/** The engine told it owns `object`, if any. */
+export const ownerOf = (object: unknown): Engine | undefined =>
+  (typeof object === 'object' && object !== null) || typeof object === 'function' ? owners.get(object) : undefined;

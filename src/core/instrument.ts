@@ -1,5 +1,5 @@
 import { throwError } from 'rxjs';
-import { installedEngine, type Engine } from './engine.js';
+import { installedEngine, ownerOf, type Engine } from './engine.js';
 import { MaxStepsExceededError } from './errors.js';
 import { Run } from './run.js';
 import { currentFrame, runInFrame, type Frame } from './run-context.js';
@@ -18,9 +18,9 @@ import type { Step } from './step.js';
  * MaxStepsExceededError is ever given to the app, by design.
  */
 export function instrument(spec: Spec, target: (...args: never[]) => unknown, thisArg: unknown, args: unknown[]): unknown {
-  const engine = installedEngine();
-  if (!engine) return Reflect.apply(target, thisArg, args);
   const parent = currentFrame();
+  const engine = spec.kind === 'run' ? engineOfRun(thisArg, parent) : parent?.run?.engine;
+  if (!engine) return Reflect.apply(target, thisArg, args);
   let span: Run | Step | undefined;
   try {
     span = open(engine, spec, parent, args);
@@ -47,9 +47,21 @@ export function instrument(spec: Spec, target: (...args: never[]) => unknown, th
 }
 
 /**
+ * The engine a new run belongs to: the one that owns the object whose method
+ * runs it (its application's), else the one of the run or request it starts
+ * in, else the installed one. Undefined when that engine is closed: the run
+ * calls through unlogged rather than being written to another application's
+ * log, or getting a run_started that no run_finished would follow.
+ */
+function engineOfRun(thisArg: unknown, parent: Frame | undefined): Engine | undefined {
+  const engine = ownerOf(thisArg) ?? parent?.engine ?? installedEngine();
+  return engine?.acceptsRuns ? engine : undefined;
+}
+
+/**
  * Opens the run or the step for this call; undefined for a step outside any
  * run, or begun after its run ended (a body still working past its timeout):
- * it has nothing to belong to.
+ * it has nothing to belong to. A step is its run's, in its run's engine.
  */
 function open(engine: Engine, spec: Spec, parent: Frame | undefined, args: unknown[]): Run | Step | undefined {
   if (spec.kind === 'run') return new Run(engine, spec, parent, args);

@@ -3,6 +3,7 @@ import { describeError } from './describe-error.js';
 import type { StepStatus, TokenUsage } from './events/agent-event.js';
 import { callSubject } from './hashing/hasher.js';
 import { newSpanId } from './ids.js';
+import type { Engine } from './engine.js';
 import type { Outcome, Span } from './outcome.js';
 import type { Run } from './run.js';
 import type { Frame, RequestScope } from './run-context.js';
@@ -50,6 +51,10 @@ export class Step implements Span, Frame {
 
   get request(): RequestScope | undefined {
     return this.run.request;
+  }
+
+  get engine(): Engine {
+    return this.run.engine;
   }
 
   observe(item: unknown): void {

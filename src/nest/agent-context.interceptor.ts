@@ -1,6 +1,8 @@
 import { Inject, Injectable, Optional, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Observable } from 'rxjs';
+import type { Engine } from '../core/engine.js';
 import { runInRequestScope } from '../core/run-context.js';
+import { AGENT_LOGGING_ENGINE, type InstalledEngine } from './agent-logging.engine.js';
 import { AGENT_LOGGING_OPTIONS, type AgentLoggingModuleOptions } from './agent-logging.options.js';
 import { createRequestScopeReader } from './request-scope.reader.js';
 
@@ -13,18 +15,26 @@ import { createRequestScopeReader } from './request-scope.reader.js';
  *
  * The context is entered when the handler's Observable is subscribed, not
  * when it is created, so it covers the handler and everything its stream does,
- * and never leaks from one request into the next.
+ * and never leaks from one request into the next. It carries this
+ * application's engine, so a run started by code no application owns (a
+ * `withAgentRun` function) while serving the request is this app's.
  */
 @Injectable()
 export class AgentContextInterceptor implements NestInterceptor {
   private readonly read: ReturnType<typeof createRequestScopeReader>;
+  private readonly engine?: Engine;
 
-  constructor(@Optional() @Inject(AGENT_LOGGING_OPTIONS) options?: AgentLoggingModuleOptions) {
+  constructor(
+    @Optional() @Inject(AGENT_LOGGING_OPTIONS) options?: AgentLoggingModuleOptions,
+    @Optional() @Inject(AGENT_LOGGING_ENGINE) installed?: InstalledEngine,
+  ) {
     this.read = createRequestScopeReader(options ?? {});
+    this.engine = installed?.engine;
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const scope = this.read(context);
-    return new Observable((subscriber) => runInRequestScope(scope, () => next.handle().subscribe(subscriber)));
+    const engine = this.engine;
+    return new Observable((subscriber) => runInRequestScope(scope, () => next.handle().subscribe(subscriber), engine));
   }
 }
