@@ -11,6 +11,7 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 const logFile = path.join(root, 'sample-app', 'logs', 'agent-events.ndjson');
 const cli = path.join(root, 'dist', 'cjs', 'cli', 'main.js');
+const { prepareSampleApp } = require('./sample-app');
 
 const QUESTIONS = [
   { question: 'Where is my order A-1001?' },
@@ -51,7 +52,8 @@ async function main() {
   rmSync(logFile, { force: true });
   mkdirSync(path.dirname(logFile), { recursive: true });
   const port = await freePort();
-  const app = spawn(process.execPath, [path.join(root, 'sample-app', 'dist', 'main.js')], {
+  const entry = prepareSampleApp();
+  const app = spawn(process.execPath, [entry], {
     cwd: root,
     // A demo key: in production it comes from a secret store, and keys every hash (README, Keyed hashing).
     env: { AGENT_LOG_HASH_SECRET: 'demo-only-hash-secret-0123456789', ...process.env, PORT: String(port), AGENT_LOG_FILE: logFile },

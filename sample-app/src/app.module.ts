@@ -2,12 +2,12 @@ import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
 import { AgentLoggingModule, agentLogMixin } from 'nestjs-agent-logging';
-import { ScriptedModelService } from './model/scripted-model.service';
-import { SupportAgent } from './support/support.agent';
-import { SupportController } from './support/support.controller';
-import { DocsTools } from './tools/docs.tools';
-import { OrderTools } from './tools/order.tools';
-import { ToolRegistry } from './tools/tool-registry';
+import { ScriptedModelService } from './model/scripted-model.service.js';
+import { SupportAgent } from './support/support.agent.js';
+import { SupportController } from './support/support.controller.js';
+import { DocsTools } from './tools/docs.tools.js';
+import { OrderTools } from './tools/order.tools.js';
+import { ToolRegistry } from './tools/tool-registry.js';
 
 /** Where the app's logs go: a file when AGENT_LOG_FILE is set (the demo), else stdout. */
 const destination = process.env.AGENT_LOG_FILE

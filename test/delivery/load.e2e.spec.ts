@@ -41,7 +41,7 @@ describe(`the sample app under load (${FULL ? 'full' : 'small'} profile)`, () =>
   beforeAll(async () => {
     process.env.AGENT_LOG_FILE = logFile; // read by the sample app's module when it is loaded
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { AppModule } = require('../../sample-app/src/app.module') as typeof import('../../sample-app/src/app.module');
+    const { AppModule } = require('../../sample-app/src/app.module.js') as typeof import('../../sample-app/src/app.module.js', { with: { 'resolution-mode': 'import' } });
     app = await NestFactory.create(AppModule, { bufferLogs: true, logger: false });
     app.useLogger(app.get(Logger));
     await app.listen(0, '127.0.0.1');

@@ -31,7 +31,7 @@ describe('the sample app, booted as `npm run demo` boots it', () => {
 
   beforeAll(async () => {
     // Required only now, after AGENT_LOG_FILE is set (an import would be hoisted above it).
-    const { AppModule } = require('../../sample-app/src/app.module') as typeof import('../../sample-app/src/app.module');
+    const { AppModule } = require('../../sample-app/src/app.module.js') as typeof import('../../sample-app/src/app.module.js', { with: { 'resolution-mode': 'import' } });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     app = moduleRef.createNestApplication({ bufferLogs: true });
     app.useLogger(app.get(Logger));

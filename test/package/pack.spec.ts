@@ -13,7 +13,8 @@ describe('the packed package', () => {
   beforeAll(() => {
     rmSync(appDir, { recursive: true, force: true });
     mkdirSync(appDir, { recursive: true });
-    const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', appDir], { cwd: root, encoding: 'utf8' });
+    // `npm test` has just built dist/: pack it as it is.
+    const out = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', appDir], { cwd: root, encoding: 'utf8' });
     tarball = join(appDir, out.trim().split('\n').pop()!);
     writeFileSync(join(appDir, 'package.json'), JSON.stringify({ name: 'pack-app', private: true }));
     // --prefer-offline: `npm ci` cached the tarballs, but resolving the
@@ -23,10 +24,13 @@ describe('the packed package', () => {
     copyFileSync(join(__dirname, 'fixtures', 'consumer.ts'), join(appDir, 'consumer.ts'));
   }, 120_000);
 
-  it('ships JavaScript, type declarations and the README, and no tests or sources', () => {
+  it('ships a CommonJS and an ESM build with their type declarations, the README, and no tests or sources', () => {
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
-    expect(files).toContain('package/dist/cjs/index.js');
-    expect(files).toContain('package/dist/cjs/index.d.ts');
+    for (const build of ['cjs', 'esm']) {
+      expect(files).toContain(`package/dist/${build}/index.js`);
+      expect(files).toContain(`package/dist/${build}/index.d.ts`);
+    }
+    expect(files).toContain('package/dist/esm/package.json');
     expect(files).toContain('package/README.md');
     expect(files.filter((f) => /\.spec\.|\/test\/|\/src\//.test(f))).toEqual([]);
   });
@@ -59,6 +63,15 @@ describe('the packed package', () => {
     const runs = spawnSync(bin, ['runs', '--json'], { cwd: appDir, input: app.stdout, encoding: 'utf8', timeout: 30_000 });
     expect(runs.stderr).toBe('');
     expect(JSON.parse(runs.stdout).runs).toMatchObject([{ agent: 'packed', status: 'ok', stop_reason: 'completed', steps: 1 }]);
+  });
+
+  it('resolves its types under moduleResolution node10, node16 (from CommonJS and ESM) and bundler (arethetypeswrong)', () => {
+    const attw = join(root, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js');
+    const result = spawnSync(process.execPath, [attw, tarball, '--format', 'json'], { encoding: 'utf8' });
+    const report = JSON.parse(result.stdout) as { problems: Record<string, unknown>; analysis: { entrypoints: Record<string, unknown> } };
+    expect(report.problems).toEqual({});
+    expect(Object.keys(report.analysis.entrypoints)).toContain('.');
+    expect(result.status).toBe(0);
   });
 
   it('type-checks a TypeScript app against the shipped declarations', () => {

@@ -9,6 +9,8 @@ const manifest = JSON.parse(read('package.json')) as {
   peerDependencies: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   devDependencies: Record<string, string>;
+  dependencies: Record<string, string>;
+  engines: { node: string };
 };
 
 /** The major versions a caret range list such as `^11.0.0 || ^12.0.0` admits. */
@@ -56,5 +58,23 @@ describe('the repository a user clones', () => {
     // Anything before (a system package for an optional check) may come first; these two end it.
     expect(steps.slice(-2)).toEqual([expect.stringMatching(/^npm ci\b/), readmeCommand![1]]);
     expect(steps.slice(0, -2).filter((l) => /\bnpm\b/.test(l))).toEqual([]);
+  });
+
+  it('declares the Node floor its peers need: nestjs-pino 5 wants 22.12', () => {
+    const nestjsPino = JSON.parse(read('node_modules/nestjs-pino/package.json')) as { engines: { node: string } };
+    expect(nestjsPino.engines.node).toBe('>=22.12.0');
+    expect(manifest.engines.node).toBe('>=22.12.0');
+  });
+
+  it('has the sample app install this package from the packed tarball, its lock file in step with the package', () => {
+    const app = JSON.parse(read('sample-app/package.json')) as { type: string; dependencies: Record<string, string> };
+    expect(app.type).toBe('module');
+    expect(caretMajors(app.dependencies['@nestjs/core'])).toEqual([12]);
+    expect(app.dependencies['nestjs-agent-logging']).toBe('file:../.tmp/pack/nestjs-agent-logging.tgz');
+    const lock = JSON.parse(read('sample-app/package-lock.json')) as { packages: Record<string, { integrity?: string; dependencies?: Record<string, string> }> };
+    const entry = lock.packages['node_modules/nestjs-agent-logging'];
+    // A pinned integrity would make npm ci install a cached older build of the tarball (scripts/sample-app.js).
+    expect(entry.integrity).toBeUndefined();
+    expect(entry.dependencies).toEqual(manifest.dependencies);
   });
 });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AgentLlm } from 'nestjs-agent-logging';
-import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ToolCall } from './chat.types';
+import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ToolCall } from './chat.types.js';
 
 const tokens = (text: string) => Math.ceil(text.length / 4);
 

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { AgentRun, currentAgentRun } from 'nestjs-agent-logging';
-import type { ChatMessage } from '../model/chat.types';
-import { ScriptedModelService } from '../model/scripted-model.service';
-import { ToolRegistry } from '../tools/tool-registry';
+import type { ChatMessage } from '../model/chat.types.js';
+import { ScriptedModelService } from '../model/scripted-model.service.js';
+import { ToolRegistry } from '../tools/tool-registry.js';
 
 export interface SupportQuestion {
   question: string;

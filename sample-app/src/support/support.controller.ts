@@ -1,7 +1,7 @@
 import { BadGatewayException, Body, Controller, Post, Query, Sse, type MessageEvent } from '@nestjs/common';
 import { map, type Observable } from 'rxjs';
 import { MaxStepsExceededError } from 'nestjs-agent-logging';
-import { SupportAgent, type SupportQuestion } from './support.agent';
+import { SupportAgent, type SupportQuestion } from './support.agent.js';
 
 @Controller('support')
 export class SupportController {

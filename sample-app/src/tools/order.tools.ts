@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AgentTool, currentAgentRun } from 'nestjs-agent-logging';
-import { OrderNotFoundError, PaymentGatewayTimeoutError } from './order.errors';
+import { OrderNotFoundError, PaymentGatewayTimeoutError } from './order.errors.js';
 
 const ORDERS: Record<string, { status: string; total: number; email: string }> = {
   'A-1001': { status: 'shipped', total: 42, email: 'jane@example.com' },

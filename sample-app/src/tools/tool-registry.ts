@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DocsTools } from './docs.tools';
-import { OrderTools } from './order.tools';
+import { DocsTools } from './docs.tools.js';
+import { OrderTools } from './order.tools.js';
 
 /** Routes a model's tool call to the decorated method that implements it. */
 @Injectable()
