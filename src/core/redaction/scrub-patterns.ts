@@ -104,12 +104,16 @@ const QUOTES: readonly [open: string, close: string][] = [
   ['&quot;', '&quot;'],
 ];
 
-/** `[redacted]` in place of a value, its quotes kept (the closing one only if it was there). */
+/** A value already replaced by a token: ours, or pino's `[Redacted]` censor. */
+const ALREADY_REDACTED = /^\[[A-Za-z_]{1,24}\]$/;
+
+/** `[redacted]` in place of a value, its quotes kept (the closing one only if it was there); a token stays as it is. */
 function redactValue(value: string): string {
   for (const [open, close] of QUOTES) {
     if (!value.startsWith(open)) continue;
     const closed = value.length >= open.length + close.length && value.endsWith(close);
-    return `${open}[redacted]${closed ? close : ''}`;
+    const inner = value.slice(open.length, closed ? value.length - close.length : value.length);
+    return ALREADY_REDACTED.test(inner) ? value : `${open}[redacted]${closed ? close : ''}`;
   }
   return '[redacted]';
 }
