@@ -1,5 +1,4 @@
 import { createCapture, type Capture, type CaptureOptions } from './capture/capture.js';
-import { monotonicNow } from './clock.js';
 import { createHasher, type Hasher, type HashResult } from './hashing/hasher.js';
 import type { AgentLoggingIntegration, EventRun } from './integration.js';
 import { createScrubber, type Scrubber, type ScrubberOptions } from './redaction/scrubber.js';
@@ -57,8 +56,8 @@ export class Engine {
   private droppedEvents = 0;
   private reportedDrop = false;
   private closedForRuns = false;
-  /** When the shutdown flush must be over, set by the first flush (monotonic ms). */
-  private flushDeadline?: number;
+  /** The end of the shutdown flush bound, started by the first flush: one timer, shared by every flush. */
+  private flushDeadline?: { readonly reached: Promise<void>; readonly timer: NodeJS.Timeout };
 
   constructor(config: EngineConfig) {
     this.sink = config.sink;
@@ -168,15 +167,9 @@ export class Engine {
    * signal) instead of the process draining out with exit code 0.
    */
   flush(): Promise<void> {
-    const now = monotonicNow();
-    this.flushDeadline ??= now + SHUTDOWN_FLUSH_BOUND_MS;
-    const remaining = Math.max(0, this.flushDeadline - now);
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, remaining);
-      const done = () => {
-        clearTimeout(timer);
-        resolve();
-      };
+    this.flushDeadline ??= startDeadline(SHUTDOWN_FLUSH_BOUND_MS);
+    const flushed = new Promise<void>((resolve) => {
+      const done = () => resolve();
       try {
         if (this.sink.flush) this.sink.flush(done);
         else done();
@@ -184,6 +177,7 @@ export class Engine {
         done();
       }
     });
+    return Promise.race([flushed, this.flushDeadline.reached]);
   }
 
   /**
@@ -221,6 +215,8 @@ export class Engine {
   /** Removes this engine; the one installed before it, if still open, is the process's engine again. */
   uninstall(): void {
     this.closedForRuns = true;
+    // Shutdown is over: the bound's timer must not hold the process a moment longer.
+    if (this.flushDeadline) clearTimeout(this.flushDeadline.timer);
     this.detachFromProcess();
     for (const object of this.owned) if (owners.get(object) === this) owners.delete(object);
     this.owned.length = 0;
@@ -245,6 +241,15 @@ export class Engine {
   private detachFromProcess(): void {
     process.removeListener('exit', this.onExit);
   }
+}
+
+/** A timer (ref'd: it keeps the event loop alive until then) and the promise it resolves. */
+function startDeadline(ms: number): { reached: Promise<void>; timer: NodeJS.Timeout } {
+  let timer!: NodeJS.Timeout;
+  const reached = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return { reached, timer };
 }
 
 function removeFrom(list: Engine[], engine: Engine): void {

@@ -71,6 +71,15 @@ class StepFailures {
   }
 }
 
+/** `instanceof` that cannot throw: a revoked Proxy throws on the prototype lookup. */
+function isMaxStepsError(error: unknown): boolean {
+  try {
+    return error instanceof MaxStepsExceededError;
+  } catch {
+    return false;
+  }
+}
+
 function onTimeout(run: Run): void {
   run.forceEnd('timeout');
 }
@@ -276,7 +285,7 @@ export class Run implements Span, Frame, EventRun {
     if (stopReason !== undefined) return stopReason;
     if ((this.state & MAX_STEPS_TRIPPED) !== 0) return 'max_steps';
     if (outcome.type === 'ok') return 'completed';
-    if (outcome.error instanceof MaxStepsExceededError) return 'max_steps';
+    if (isMaxStepsError(outcome.error)) return 'max_steps';
     const failed = this.failedStepKind(outcome.error);
     if (failed) return failed === 'tool' ? 'tool_error' : 'step_error';
     return 'error';
