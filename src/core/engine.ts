@@ -51,8 +51,6 @@ export class Engine {
   private readonly integrations: readonly AgentLoggingIntegration[];
   private readonly hasher: Hasher;
   private readonly inFlight = new Set<Run>();
-  /** The objects this engine was told it owns, so closing it forgets them. */
-  private readonly owned: object[] = [];
   private droppedEvents = 0;
   private reportedDrop = false;
   private closedForRuns = false;
@@ -89,12 +87,12 @@ export class Engine {
 
   /**
    * Tells the engine that runs started by `object`'s methods (a provider, a
-   * controller) are its runs, whichever application was started last.
+   * controller) are its runs, whichever application was started last. It
+   * stays so once the engine is closed: those runs then call through unlogged
+   * rather than land in another application's log.
    */
   own(object: object): void {
-    if (owners.get(object) === this) return;
     owners.set(object, this);
-    this.owned.push(object);
   }
 
   /**
@@ -218,8 +216,6 @@ export class Engine {
     // Shutdown is over: the bound's timer must not hold the process a moment longer.
     if (this.flushDeadline) clearTimeout(this.flushDeadline.timer);
     this.detachFromProcess();
-    for (const object of this.owned) if (owners.get(object) === this) owners.delete(object);
-    this.owned.length = 0;
     for (const integration of this.integrations) {
       try {
         integration.close?.();
