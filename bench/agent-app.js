@@ -56,9 +56,9 @@ Reflect.decorate([Injectable(), Reflect.metadata('design:paramtypes', [Tools])],
 
 
 
-async function startAgentApp(agentLogger = logger) {
+async function startAgentApp(agentLogger = logger, integrations = []) {
   class BenchModule {}
-  Reflect.decorate([Module({ imports: [AgentLoggingModule.forRoot({ logger: agentLogger })], providers: [Tools, Model, Agent] })], BenchModule);
+  Reflect.decorate([Module({ imports: [AgentLoggingModule.forRoot({ logger: agentLogger, integrations })], providers: [Tools, Model, Agent] })], BenchModule);
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
   return { app, tools: app.get(Tools), model: app.get(Model), agent: app.get(Agent) };
 }

@@ -9,6 +9,7 @@ const { createHasher } = require('../dist/cjs/core/hashing/hasher');
 const { ARGS, drainSometimes, provider, searchDocs, seedStyleRun, seedStyleTool, otelSpanTool } = require('./baselines');
 const { startAgentApp } = require('./agent-app');
 const { heapPerRun } = require('./memory');
+const { measureTracedTool } = require('./traced-tool');
 
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 300);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -117,6 +118,8 @@ async function main() {
   );
   await silent.app.close();
   perCall.set('@AgentTool, logger silenced (engine only)', engineOnly.get('@AgentTool, logger silenced (engine only)'));
+  // A tool call with span export on, against the events plus one hand-made span (bench/traced-tool.js).
+  const traced = await measureTracedTool((tasks) => measure(Bench, tasks), ROUNDS);
   await provider.shutdown();
 
   const bare = µs(perCall.get('bare async call').latency.mean);
@@ -126,6 +129,9 @@ async function main() {
   console.table([...perCall].map(([name, r]) => row(name, r, name === 'bare async call' ? undefined : bare)));
   console.log('One run');
   console.table([...perRun].map(([name, r]) => row(name, r, name === '5 bare async calls' ? undefined : bareRun)));
+  console.log('One tool call with OpenTelemetry spans (openTelemetry())');
+  const tracedBare = µs(traced.tasks.get('bare async call').latency.mean);
+  console.table([...traced.tasks].map(([name, r]) => row(name, r, name === 'bare async call' ? undefined : tracedBare)));
   console.log('Hashing by argument size');
   console.table([...hashing].map(([name, r]) => row(name, r)));
 
@@ -137,6 +143,7 @@ async function main() {
   const goals = [
     ['@AgentTool / seed style (added cost)', callRatio(TOOL, SEED, BARE), 0.8, `${total(TOOL, SEED).toFixed(2)} in total time`],
     ['@AgentTool / OpenTelemetry span (added cost)', callRatio(TOOL, OTEL, BARE), 1.0, `${total(TOOL, OTEL).toFixed(2)} in total time`],
+    ['@AgentTool + openTelemetry() / (events + one span) (added cost)', traced.ratio, 1.0, 'span export on: at most the events plus one span'],
     ['heap per run in flight (bytes)', memory.inFlight, 2048, `${memory.rawInFlight.toFixed(0)} B with the pending call itself`],
     ['heap per finished run (bytes)', memory.finished, 64, 'GC noise aside, nothing'],
   ];

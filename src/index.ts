@@ -3,7 +3,15 @@
 export { AgentLoggingModule } from './nest/agent-logging.module.js';
 export type { AgentLoggingModuleOptions, AgentLoggingModuleExtras } from './nest/agent-logging.options.js';
 export type { CaptureOptions } from './core/capture/capture.js';
-export type { AgentLoggingIntegration, EventRun } from './core/integration.js';
+export type {
+  AgentLoggingIntegration,
+  AgentTracer,
+  EventRun,
+  OuterContext,
+  SpanRequest,
+  TracedSpan,
+  TracePosition,
+} from './core/integration.js';
 export type { ErrorMessageMode } from './core/redaction/scrubber.js';
 export { AgentRun } from './nest/agent-run.decorator.js';
 export { AgentTool } from './nest/agent-tool.decorator.js';
@@ -18,7 +26,10 @@ export {
   withAgentRun,
   withAgentTool,
   withAgentLlm,
+  agentTraceHeaders,
+  withAgentTraceContext,
   type AgentRunInfo,
+  type HeadersLike,
 } from './core/agent-context.js';
 export { agentLogMixin } from './core/agent-log-mixin.js';
 export { MaxStepsExceededError, AgentRunTimeoutError, AgentLoggingConfigError } from './core/errors.js';

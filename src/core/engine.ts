@@ -1,11 +1,12 @@
 import { createCapture, type Capture, type CaptureOptions } from './capture/capture.js';
 import { createHasher, type Hasher, type HashResult } from './hashing/hasher.js';
-import type { AgentLoggingIntegration, EventRun } from './integration.js';
+import { AgentLoggingConfigError } from './errors.js';
+import type { AgentLoggingIntegration, AgentTracer, EventRun, OuterContext, SpanRequest, TracedSpan } from './integration.js';
 import { createScrubber, type Scrubber, type ScrubberOptions } from './redaction/scrubber.js';
 import { registry } from './registry.js';
 import type { ForcedEnd, Run } from './run.js';
 import type { EventSink } from './sink/event-sink.js';
-import { extractTokenUsage, type UsageExtractor } from './token-usage.js';
+import type { UsageExtractor } from './token-usage.js';
 
 /**
  * How long shutdown may wait for the destination, in total: both of the
@@ -24,6 +25,7 @@ export interface EngineConfig {
   errorMessages?: ScrubberOptions;
   /** Opt-in raw values; scrubbed with `errorMessages.patterns` too. */
   capture?: CaptureOptions;
+  /** Reads usage instead of the provider readers. */
   tokenUsage?: UsageExtractor;
   /** Views of the runs (OpenTelemetry, metrics), told every event. */
   integrations?: readonly AgentLoggingIntegration[];
@@ -45,9 +47,12 @@ export class Engine {
   readonly scrub: Scrubber;
   /** The opt-in `task`, `args`, `prompt`, `result`, `output` fields: undefined unless enabled. */
   readonly capture: Capture;
-  readonly tokenUsage: UsageExtractor;
+  /** A custom usage extractor; undefined: the provider readers decide. */
+  readonly tokenUsage?: UsageExtractor;
   /** Integrations that listen to events; empty for most apps, so emitting checks one length. */
   readonly listeners: readonly AgentLoggingIntegration[];
+  /** The one integration's tracer (OpenTelemetry), if any: where runs take their trace and span ids from. */
+  readonly tracer?: AgentTracer;
   private readonly integrations: readonly AgentLoggingIntegration[];
   private readonly hasher: Hasher;
   private readonly inFlight = new Set<Run>();
@@ -65,9 +70,36 @@ export class Engine {
     this.hasher = createHasher({ secret: config.hashSecret, maxBytes: config.hashMaxBytes });
     this.scrub = createScrubber(config.errorMessages);
     this.capture = createCapture(config.capture, config.errorMessages?.patterns);
-    this.tokenUsage = config.tokenUsage ?? extractTokenUsage;
+    this.tokenUsage = config.tokenUsage;
     this.integrations = config.integrations ?? [];
     this.listeners = this.integrations.filter((i) => typeof i.onEvent === 'function');
+    const tracers = this.integrations.filter((i) => i.tracer !== undefined && i.tracer !== null);
+    if (tracers.length > 1) {
+      throw new AgentLoggingConfigError(`integrations: only one may trace runs, got ${tracers.map((i) => i.name).join(', ')}`);
+    }
+    this.tracer = tracers[0]?.tracer;
+  }
+
+  /** The tracer's view of where a run outside any run starts; undefined without a tracer, or if it throws. */
+  outerContext(): OuterContext | undefined {
+    const tracer = this.tracer;
+    if (tracer?.outer === undefined) return undefined;
+    try {
+      return tracer.outer();
+    } catch (err) {
+      this.dropped(err);
+      return undefined;
+    }
+  }
+
+  /** A span from the tracer for a run or step about to open; undefined leaves the ids to core. */
+  startSpan(request: SpanRequest): TracedSpan | undefined {
+    try {
+      return this.tracer!.start!(request);
+    } catch (err) {
+      this.dropped(err);
+      return undefined;
+    }
   }
 
   /** Tells each listening integration of one event; a throwing one is counted, never thrown into the app. */

@@ -67,7 +67,7 @@ function open(engine: Engine, spec: Spec, parent: Frame | undefined, args: unkno
   if (spec.kind === 'run') return new Run(engine, spec, parent, args);
   const run = parent?.run;
   if (!run || run.isFinished) return undefined;
-  return run.beginStep(spec, parent.spanId, args);
+  return run.beginStep(spec, parent, args);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Engine } from './engine.js';
+import type { TracedSpan } from './integration.js';
 import type { Run } from './run.js';
 import { registry } from './registry.js';
 
@@ -10,6 +11,8 @@ export interface RequestScope {
   traceId?: string;
   parentSpanId?: string;
   traceFlags?: string;
+  /** The calling run in another service, from the inbound `baggage` (`agent_log.run_id`). */
+  parentRunId?: string;
 }
 
 /**
@@ -24,15 +27,35 @@ export interface Frame {
   readonly spanId?: string;
   /** The application's engine: the run's, or the one whose interceptor bound the request. */
   readonly engine?: Engine;
+  /** The tracer's span of that run or step (OpenTelemetry), entered with the frame. */
+  readonly traced?: TracedSpan;
 }
 
 const storage = registry.storage as import('node:async_hooks').AsyncLocalStorage<Frame>;
 
 export const currentFrame = (): Frame | undefined => storage.getStore();
 
-/** Runs `fn` with `frame` as the current frame; the only way frames are entered. */
+/**
+ * Runs `fn` with `frame` as the current frame; the only way frames are
+ * entered. A frame with a tracer's span also enters that span's context, so
+ * the code of a step (and the outbound calls an auto-instrumentation traces
+ * in it) runs inside the step's span. `fn` runs exactly once whatever the
+ * tracer does: one whose `enter` throws before calling it is passed by.
+ */
 export function runInFrame<T>(frame: Frame, fn: () => T): T {
-  return storage.run(frame, fn);
+  const traced = frame.traced;
+  if (traced === undefined) return storage.run(frame, fn);
+  let called = false;
+  try {
+    return traced.enter(() => {
+      called = true;
+      return storage.run(frame, fn);
+    });
+  } catch (err) {
+    if (called) throw err;
+    frame.run?.engine.dropped(err);
+    return storage.run(frame, fn);
+  }
 }
 
 /**

@@ -2,9 +2,9 @@ import { elapsedMs, monotonicNow } from './clock.js';
 import { describeError } from './describe-error.js';
 import type { AgentEventName, StepStatus, StopReason, TokenUsage } from './events/agent-event.js';
 import { SCHEMA_VERSION } from './events/agent-event.js';
-import { buildEvent, type EventFields } from './events/build-event.js';
+import { buildEvent, type EventFields, type UnboundEvent } from './events/build-event.js';
 import type { Engine } from './engine.js';
-import type { EventRun } from './integration.js';
+import type { EventRun, TracedSpan, TracePosition } from './integration.js';
 import { AgentRunTimeoutError, MaxStepsExceededError } from './errors.js';
 import { callSubject } from './hashing/hasher.js';
 import { newRunId, newSpanId, newTraceId } from './ids.js';
@@ -39,6 +39,8 @@ interface RunExtras {
   abortReason?: unknown;
   /** Removes this run's listener from the parent's signal, so many sub-agents do not pile listeners on it. */
   unlinkParent?: () => void;
+  /** The calling run in another service (W3C baggage), for a run with no parent run in this process. */
+  remoteParentRunId?: string;
   timer?: NodeJS.Timeout;
 }
 
@@ -94,12 +96,14 @@ function onTimeout(run: Run): void {
  */
 export class Run implements Span, Frame, EventRun {
   readonly runId = newRunId();
-  readonly spanId = newSpanId();
+  readonly spanId: string;
   readonly traceId: string;
-  readonly traceFlags?: string;
+  readonly traceFlags: string;
   readonly parentSpanId?: string;
   /** The request the run was started in, inherited by its steps and sub-agents. */
   readonly request?: RequestScope;
+  /** The tracer's span of this run (OpenTelemetry), whose ids are the run's. */
+  readonly traced?: TracedSpan;
   /** The run this one was started inside: its signal's abort reaches this run's signal. */
   private readonly parentRun?: Run;
   private readonly spec: RunSpec;
@@ -124,21 +128,35 @@ export class Run implements Span, Frame, EventRun {
     const request = parent?.request;
     this.spec = spec;
     this.request = request;
-    this.traceId = parentRun?.traceId ?? request?.traceId ?? newTraceId();
-    this.traceFlags = parentRun ? parentRun.traceFlags : request?.traceFlags;
-    this.parentSpanId = parentRun ? parent?.spanId : request?.parentSpanId;
     this.parentRun = parentRun;
-    this.channel = engine.sink.openRun({ run_id: this.runId, trace_id: this.traceId, agent: spec.agent, schema: SCHEMA_VERSION });
+    // Where the run sits: under the step that called it, else under the tracer's
+    // active span (OpenTelemetry), else under the inbound traceparent, else a new trace.
+    let position: TracePosition | undefined;
+    let remoteParentRunId: string | undefined;
+    if (parentRun) position = { traceId: parentRun.traceId, spanId: parent!.spanId ?? parentRun.spanId, traceFlags: parentRun.traceFlags };
+    else {
+      const outer = engine.outerContext();
+      position = outer?.position ?? requestPosition(request);
+      remoteParentRunId = outer?.parentRunId ?? request?.parentRunId;
+    }
+    // The tracer's span is started before the first event, so the events carry its ids.
+    const traced = engine.tracer?.start !== undefined ? engine.startSpan({ kind: 'run', name: spec.agent, runId: this.runId, parent: parent?.traced, position }) : undefined;
+    this.traced = traced;
+    this.spanId = traced?.spanId ?? newSpanId();
+    this.traceId = traced?.traceId ?? position?.traceId ?? newTraceId();
+    this.traceFlags = traced?.traceFlags ?? position?.traceFlags ?? '01';
+    this.parentSpanId = traced !== undefined ? traced.parentSpanId : position?.spanId;
+    if (remoteParentRunId !== undefined) this.extra().remoteParentRunId = remoteParentRunId;
+    this.channel = engine.sink.openRun({ run_id: this.runId, trace_id: this.traceId, trace_flags: this.traceFlags, agent: spec.agent, schema: SCHEMA_VERSION });
 
     const subject = callSubject(args);
     const task = engine.hash(subject);
-    this.emit('info', 'run_started', this.spanId, this.parentSpanId, {
+    this.emit('info', 'run_started', this, {
       request_id: request?.requestId,
       user_id: request?.userId,
-      parent_run_id: parentRun?.runId,
+      parent_run_id: this.parentRunId,
       task_hash: task.hash,
       task_truncated: task.truncated || undefined,
-      trace_flags: this.traceFlags,
       task: engine.capture('args', subject),
     });
     engine.track(this);
@@ -159,7 +177,7 @@ export class Run implements Span, Frame, EventRun {
   }
 
   get parentRunId(): string | undefined {
-    return this.parentRun?.runId;
+    return this.parentRun?.runId ?? this.extras?.remoteParentRunId;
   }
 
   /** A reason set by the code through `setStopReason`; it wins over the inferred one. */
@@ -214,23 +232,32 @@ export class Run implements Span, Frame, EventRun {
     return (this.state & CLOSED) !== 0;
   }
 
-  /** Writes one event; a failing sink is counted, never thrown into the app. */
-  emit<N extends AgentEventName>(level: EventLevel, event: N, spanId: string, parentSpanId: string | undefined, fields: EventFields<N>): void {
+  /** Writes one event of this run or of one of its steps; a failing sink is counted, never thrown into the app. */
+  emit<N extends AgentEventName>(level: EventLevel, event: N, of: Run | Step, fields: EventFields<N>): void {
     if ((this.state & CLOSED) !== 0) return;
     const engine = this.engine;
-    let built: object | undefined;
+    let built: UnboundEvent<N> | undefined;
     try {
-      built = buildEvent(event, ++this.seq, spanId, parentSpanId, fields);
+      built = buildEvent(event, ++this.seq, of.spanId, of.parentSpanId, fields);
       engine.sink.write(this.channel, level, built);
     } catch (err) {
       engine.dropped(err);
     }
     // A view of the run (a span, a metric) still hears of an event its log line could not carry.
-    if (built !== undefined && engine.listeners.length !== 0) engine.notify(this, built);
+    if (built === undefined) return;
+    const traced = of.traced;
+    if (traced !== undefined) {
+      try {
+        traced.onEvent(built);
+      } catch (err) {
+        engine.dropped(err);
+      }
+    }
+    if (engine.listeners.length !== 0) engine.notify(this, built);
   }
 
   /** Opens a step, or throws MaxStepsExceededError when the run's step budget is spent. */
-  beginStep(spec: StepSpec, parentSpanId: string | undefined, args: readonly unknown[]): Step {
+  beginStep(spec: StepSpec, parent: Frame, args: readonly unknown[]): Step {
     const maxSteps = this.maxSteps;
     if (maxSteps !== undefined && this.steps >= maxSteps) {
       this.state |= MAX_STEPS_TRIPPED;
@@ -238,7 +265,7 @@ export class Run implements Span, Frame, EventRun {
     }
     this.steps += 1;
     if (spec.kind === 'tool') this.toolCalls += 1;
-    const step = new Step(this, spec, this.steps, parentSpanId, args);
+    const step = new Step(this, spec, this.steps, parent, args);
     (this.openSteps ??= new Set()).add(step);
     return step;
   }
@@ -327,7 +354,7 @@ export class Run implements Span, Frame, EventRun {
     if (this.openSteps) for (const step of this.openSteps) step.end({ type: 'cancelled' });
     try {
       const described = thrown ? describeError(thrown.error, this.engine.scrub) : undefined;
-      this.emit(status === 'error' ? 'error' : 'info', 'run_finished', this.spanId, this.parentSpanId, {
+      this.emit(status === 'error' ? 'error' : 'info', 'run_finished', this, {
         status,
         stop_reason: stopReason,
         total_steps: this.steps,
@@ -346,4 +373,10 @@ export class Run implements Span, Frame, EventRun {
     this.state |= CLOSED;
     if (extras) extras.failures = undefined;
   }
+}
+
+/** The caller's place from an inbound `traceparent`, if the request had a valid one. */
+function requestPosition(request: RequestScope | undefined): TracePosition | undefined {
+  if (request?.traceId === undefined || request.parentSpanId === undefined) return undefined;
+  return { traceId: request.traceId, spanId: request.parentSpanId, traceFlags: request.traceFlags ?? '01' };
 }

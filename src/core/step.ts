@@ -1,14 +1,16 @@
 import { elapsedMs, monotonicNow } from './clock.js';
 import { describeError } from './describe-error.js';
-import type { StepStatus, TokenUsage } from './events/agent-event.js';
+import type { StepStatus } from './events/agent-event.js';
 import { callSubject } from './hashing/hasher.js';
 import { newSpanId } from './ids.js';
 import type { Engine } from './engine.js';
+import type { TracedSpan } from './integration.js';
+import { ModelCall } from './model-call.js';
+import type { ModelReading } from './providers/index.js';
 import type { Outcome, Span } from './outcome.js';
 import type { Run } from './run.js';
 import type { Frame, RequestScope } from './run-context.js';
 import type { StepSpec } from './specs.js';
-import { extractFinishReason, extractResponseModel, normalizeTokenUsage } from './token-usage.js';
 
 /**
  * One tool or model call inside a run: agent_step and tool_call when it
@@ -16,27 +18,42 @@ import { extractFinishReason, extractResponseModel, normalizeTokenUsage } from '
  * executes in: its run, its own span, its run's request.
  */
 export class Step implements Span, Frame {
-  readonly spanId = newSpanId();
+  readonly spanId: string;
+  readonly parentSpanId: string | undefined;
+  /** The tracer's span of this step (OpenTelemetry), whose ids are the step's. */
+  readonly traced?: TracedSpan;
   private readonly startedAt = monotonicNow();
   private done = false;
-  /** For streamed model calls: the last chunk that reported usage. */
-  private streamedUsage?: TokenUsage;
-  private streamedFinish?: string;
-  private streamedModel?: string;
+  /** A model call's answer, read as it arrives. */
+  private readonly modelCall?: ModelCall;
 
   constructor(
     readonly run: Run,
     readonly spec: StepSpec,
     readonly index: number,
-    readonly parentSpanId: string | undefined,
+    parent: Frame,
     args: readonly unknown[],
   ) {
-    const spanId = this.spanId;
+    const parentSpanId = (this.parentSpanId = parent.spanId);
+    const engine = run.engine;
+    // Started before the first event, so the events carry the span's ids.
+    const traced =
+      engine.tracer?.start !== undefined
+        ? engine.startSpan({
+            kind: spec.kind,
+            name: spec.kind === 'tool' ? spec.tool : spec.model,
+            runId: run.runId,
+            parent: parent.traced,
+            position: parentSpanId === undefined ? undefined : { traceId: run.traceId, spanId: parentSpanId, traceFlags: run.traceFlags },
+          })
+        : undefined;
+    this.traced = traced;
+    this.spanId = traced?.spanId ?? newSpanId();
     const subject = callSubject(args);
     if (spec.kind === 'tool') {
-      run.emit('info', 'agent_step', spanId, parentSpanId, { step_index: index, step_type: 'tool_call', tool: spec.tool });
+      run.emit('info', 'agent_step', this, { step_index: index, step_type: 'tool_call', tool: spec.tool });
       const args_ = run.engine.hash(subject);
-      run.emit('info', 'tool_call', spanId, parentSpanId, {
+      run.emit('info', 'tool_call', this, {
         tool: spec.tool,
         step_index: index,
         args_hash: args_.hash,
@@ -44,8 +61,9 @@ export class Step implements Span, Frame {
         args: run.engine.capture('args', subject),
       });
     } else {
+      this.modelCall = new ModelCall(spec, spec.tokenUsage ?? run.engine.tokenUsage, this.startedAt);
       const prompt = run.engine.capture('prompts', subject);
-      run.emit('info', 'agent_step', spanId, parentSpanId, { step_index: index, step_type: 'llm_call', model: spec.model, prompt });
+      run.emit('info', 'agent_step', this, { step_index: index, step_type: 'llm_call', model: spec.model, prompt });
     }
   }
 
@@ -58,11 +76,11 @@ export class Step implements Span, Frame {
   }
 
   observe(item: unknown): void {
-    if (this.spec.kind !== 'llm') return;
-    const usage = this.readUsage(item);
-    if (usage) this.streamedUsage = usage;
-    this.streamedFinish = extractFinishReason(item) ?? this.streamedFinish;
-    this.streamedModel ??= extractResponseModel(item);
+    this.modelCall?.observe(item);
+  }
+
+  note(facts: ModelReading): void {
+    this.modelCall?.note(facts);
   }
 
   end(outcome: Outcome): void {
@@ -88,7 +106,7 @@ export class Step implements Span, Frame {
       // does a void tool: a hash of nothing would be the same for every one of them.
       const hashable = outcome.type === 'ok' && outcome.value !== undefined && run.engine.hashResults;
       const result = hashable ? run.engine.hash(outcome.value) : undefined;
-      run.emit(level, 'tool_result', this.spanId, this.parentSpanId, {
+      run.emit(level, 'tool_result', this, {
         tool: spec.tool,
         ...common,
         result_hash: result?.hash,
@@ -96,27 +114,15 @@ export class Step implements Span, Frame {
         result: outcome.type === 'ok' ? run.engine.capture('results', outcome.value) : undefined,
       });
     } else {
-      const value = outcome.type === 'ok' ? outcome.value : undefined;
-      const usage = this.streamedUsage ?? this.readUsage(value);
-      run.emit(level, 'llm_result', this.spanId, this.parentSpanId, {
-        model: spec.model ?? extractResponseModel(value) ?? this.streamedModel ?? spec.fallbackModel,
+      const { model, ...read } = this.modelCall!.fields(outcome);
+      run.emit(level, 'llm_result', this, {
+        model,
         ...common,
-        token_usage: usage,
-        finish_reason: extractFinishReason(value) ?? this.streamedFinish,
-        output: run.engine.capture('outputs', value),
+        ...read,
+        output: run.engine.capture('outputs', outcome.type === 'ok' ? outcome.value : undefined),
       });
-      if (usage) run.addUsage(usage);
+      if (read.token_usage) run.addUsage(read.token_usage);
     }
     if (outcome.type === 'error') run.recordFailure(this.index, spec.kind, outcome.error);
-  }
-
-  private readUsage(value: unknown): TokenUsage | undefined {
-    if (this.spec.kind !== 'llm' || value === undefined) return undefined;
-    try {
-      // A user's extractor may return anything: only counts are written and summed.
-      return normalizeTokenUsage((this.spec.tokenUsage ?? this.run.engine.tokenUsage)(value));
-    } catch {
-      return undefined;
-    }
   }
 }

@@ -1,7 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { RequestScope } from '../core/run-context.js';
 import { userPseudonymizer } from '../core/hashing/user-pseudonym.js';
-import { parseTraceParent } from '../core/traceparent.js';
+import { traceScopeFrom } from '../core/trace-headers.js';
 import type { AgentLoggingModuleOptions } from './agent-logging.options.js';
 
 type Headers = (name: string) => unknown;
@@ -62,8 +62,8 @@ function transportOf(ctx: ExecutionContext): { headers: Headers; subject: unknow
 const defaultUserId = (subject: unknown): unknown => (isObj(subject) && isObj(subject.user) ? subject.user.id : undefined);
 
 /**
- * Reads request_id, user_id and an inbound W3C traceparent from whatever
- * transport the handler serves. Never throws: a malformed, oversized or
+ * Reads request_id, user_id, an inbound W3C traceparent and the calling run
+ * (W3C baggage `agent_log.run_id`) from whatever transport the handler serves. Never throws: a malformed, oversized or
  * control-character header is ignored, and the run gets a fresh trace id.
  */
 export function createRequestScopeReader(options: AgentLoggingModuleOptions): (ctx: ExecutionContext) => RequestScope {
@@ -81,12 +81,7 @@ export function createRequestScopeReader(options: AgentLoggingModuleOptions): (c
       } catch {
         // a throwing user extractor leaves user_id out
       }
-      const parent = parseTraceParent(headers('traceparent'));
-      if (parent) {
-        scope.traceId = parent.traceId;
-        scope.parentSpanId = parent.parentSpanId;
-        scope.traceFlags = parent.traceFlags;
-      }
+      Object.assign(scope, traceScopeFrom(headers));
     } catch {
       // a transport we do not understand: no request context, never an error
     }

@@ -35,7 +35,7 @@ const heard: { run: EventRun; event: Record<string, unknown> }[] = [];
 const listening: AgentLoggingIntegration = {
   name: 'listening',
   onEvent: (run, event) => {
-    heard.push({ run: { runId: run.runId, traceId: run.traceId, agent: run.agent }, event: { ...event } });
+    heard.push({ run: { runId: run.runId, traceId: run.traceId, traceFlags: run.traceFlags, agent: run.agent }, event: { ...event } });
   },
 };
 const throwing: AgentLoggingIntegration = {
@@ -61,9 +61,9 @@ describe('integrations', () => {
     expect(logged.map((e) => e.event)).toEqual(['run_started', 'agent_step', 'tool_call', 'tool_result', 'run_finished']);
     // The integration sees exactly what the line says, field for field, without the run's bound fields.
     expect(heard.map((h) => h.event)).toEqual(
-      logged.map(({ level: _l, time: _t, pid: _p, hostname: _h, run_id: _r, trace_id: _tr, agent: _a, schema: _s, ...rest }) => rest),
+      logged.map(({ level: _l, time: _t, pid: _p, hostname: _h, run_id: _r, trace_id: _tr, trace_flags: _f, agent: _a, schema: _s, ...rest }) => rest),
     );
-    for (const h of heard) expect(h.run).toEqual({ runId: logged[0].run_id, traceId: logged[0].trace_id, agent: 'viewed' });
+    for (const h of heard) expect(h.run).toEqual({ runId: logged[0].run_id, traceId: logged[0].trace_id, traceFlags: '01', agent: 'viewed' });
     expect(droppedEventCount() - dropped).toBe(logged.length);
   });
 });

@@ -10,7 +10,7 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const UUID7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-const COMMON = ['event', 'timestamp', 'run_id', 'trace_id', 'span_id', 'agent', 'seq', 'schema'];
+const COMMON = ['event', 'timestamp', 'run_id', 'trace_id', 'trace_flags', 'span_id', 'agent', 'seq', 'schema'];
 const PINO = ['level', 'time', 'pid', 'hostname'];
 
 /** The keys an event may carry: pino's own, the common ones, and its own. */

@@ -46,6 +46,8 @@ export interface EventBase {
   run_id: string;
   /** 32 lowercase hex (W3C trace id). */
   trace_id: string;
+  /** 2 lowercase hex (W3C trace flags, `01` sampled): with trace_id and span_id, what log pipelines link a line to its span by. */
+  trace_flags: string;
   /** 16 lowercase hex: the run's or the step's own span. */
   span_id: string;
   parent_span_id?: string;
@@ -62,7 +64,6 @@ export interface RunStartedEvent extends EventBase {
   parent_run_id?: string;
   task_hash: string;
   task_truncated?: true;
-  trace_flags?: string;
   /** Opt-in (`capture.args`): the run's arguments, redacted, scrubbed and capped. */
   task?: string;
 }
@@ -109,6 +110,14 @@ export interface LlmResultEvent extends EventBase, StepOutcomeFields {
   model: string;
   token_usage?: TokenUsage;
   finish_reason?: string;
+  /** The provider whose wire format answered: `gen_ai.provider.name` (`openai`, `anthropic`). */
+  provider?: string;
+  /** The provider's id for the answer (`chatcmpl-…`, `resp_…`, `msg_…`): `gen_ai.response.id`. */
+  response_id?: string;
+  /** The provider's id for the HTTP request (its request-id header), what one quotes to its support. */
+  provider_request_id?: string;
+  /** Streamed answers: from the call to the first chunk carrying output (text, reasoning, a tool call). */
+  time_to_first_token_ms?: number;
   /** Opt-in (`capture.outputs`): the model call's result, redacted, scrubbed and capped. */
   output?: string;
 }

@@ -2,7 +2,7 @@ import { isoNow } from '../clock.js';
 import type { AgentEvent, AgentEventName } from './agent-event.js';
 
 type EventOf<N extends AgentEventName> = Extract<AgentEvent, { event: N }>;
-type Bound = 'run_id' | 'trace_id' | 'agent' | 'schema';
+type Bound = 'run_id' | 'trace_id' | 'trace_flags' | 'agent' | 'schema';
 
 /** An event as the engine builds it: the run's fixed fields are bound by the sink, once per run. */
 export type UnboundEvent<N extends AgentEventName> = Omit<EventOf<N>, Bound>;

@@ -1,5 +1,6 @@
 import type { Span } from '../outcome.js';
 import { runInFrame, type Frame } from '../run-context.js';
+import { forwardingGet } from './forward.js';
 
 type AnyAsyncIterator = AsyncIterator<unknown, unknown, unknown>;
 
@@ -75,6 +76,7 @@ export function wrapAsyncIterator(source: AnyAsyncIterator, span: Span, frame: F
  * wrapped. The span follows the first iteration.
  */
 export function wrapAsyncIterable<T extends AsyncIterable<unknown>>(source: T, span: Span, frame: Frame): T {
+  const forward = forwardingGet(source);
   return new Proxy(source, {
     get(target, key) {
       if (key === Symbol.asyncIterator) {
@@ -89,8 +91,7 @@ export function wrapAsyncIterable<T extends AsyncIterable<unknown>>(source: T, s
           return wrapAsyncIterator(iterator, span, frame);
         };
       }
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? value.bind(target) : value;
+      return forward(key);
     },
   });
 }

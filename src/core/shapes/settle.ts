@@ -1,6 +1,10 @@
 import type { Span } from '../outcome.js';
 import type { Frame } from '../run-context.js';
+import { followApiPromise, isApiPromise } from './api-promise.js';
 import { isAsyncIterable, isAsyncIterator, wrapAsyncIterable, wrapAsyncIterator } from './async-iterator.js';
+import { followEventStream, sdkEventStreamItems } from './event-stream.js';
+import { forwardingGet } from './forward.js';
+import { followSdkStream, isSdkStream } from './sdk-stream.js';
 import { isObservable, observeObservable } from './observable.js';
 
 /**
@@ -16,7 +20,8 @@ import { isObservable, observeObservable } from './observable.js';
  * branch keeps Node's crash semantics: a rejection nobody handles still raises
  * `unhandledRejection`, with the same error. A Promise subclass (an SDK's
  * `APIPromise` with its `withResponse()`) keeps its class and methods: only
- * its `then`, `catch` and `finally` go through the chain.
+ * its `then`, `catch` and `finally` go through the chain. An SDK's lazy
+ * `APIPromise` is not settled before the caller awaits it (see api-promise.ts).
  *
  * `followResolvedStream` (runs and model calls): a Promise of a stream (an
  * SDK's `await client.create({ stream: true })`) keeps the span open until the
@@ -27,25 +32,18 @@ export function settle(result: unknown, span: Span, frame: Frame, followResolved
     span.end({ type: 'ok', value: result });
     return result;
   }
-  let shape: 'promise' | 'observable' | 'iterator' | 'iterable' | 'plain';
+  let shape: Shape;
   try {
-    shape =
-      result instanceof Promise || typeof (result as { then?: unknown }).then === 'function'
-        ? 'promise'
-        : isObservable(result)
-          ? 'observable'
-          : isAsyncIterator(result)
-            ? 'iterator'
-            : isAsyncIterable(result)
-              ? 'iterable'
-              : 'plain';
+    shape = shapeOf(result);
   } catch {
     shape = 'plain'; // a Proxy whose traps throw: treat it as the value it claims to be
   }
   switch (shape) {
+    case 'api-promise':
+      return followApiPromise(result as Promise<unknown>, span, (value) => resolved(value, span, frame, followResolvedStream));
     case 'promise': {
       const chained = Promise.resolve(result as PromiseLike<unknown>).then(
-        (value) => (followResolvedStream && isSdkStream(value) ? settle(value, span, frame) : endOk(span, value)),
+        (value) => resolved(value, span, frame, followResolvedStream),
         (error: unknown) => {
           span.end({ type: 'error', error });
           throw error;
@@ -58,10 +56,46 @@ export function settle(result: unknown, span: Span, frame: Frame, followResolved
     case 'iterator':
       return wrapAsyncIterator(result as never, span, frame);
     case 'iterable':
-      return wrapAsyncIterable(result as never, span, frame);
+      return followSdkObject(result as object, span, frame) ?? wrapAsyncIterable(result as never, span, frame);
     default:
-      return endOk(span, result);
+      // A stream helper without async iteration (the non-streaming tool runner) is an event emitter.
+      return (followResolvedStream ? followSdkObject(result, span, frame) : undefined) ?? endOk(span, result);
   }
+}
+
+type Shape = 'api-promise' | 'promise' | 'observable' | 'iterator' | 'iterable' | 'plain';
+
+function shapeOf(result: object): Shape {
+  if (result instanceof Promise) return isPromiseSubclass(result) && isApiPromise(result) ? 'api-promise' : 'promise';
+  if (typeof (result as { then?: unknown }).then === 'function') return 'promise';
+  if (isObservable(result)) return 'observable';
+  if (isAsyncIterator(result)) return 'iterator';
+  return isAsyncIterable(result) ? 'iterable' : 'plain';
+}
+
+/** What a Promise resolved to: followed when it is a stream worth following, else the end of the span. */
+function resolved(value: unknown, span: Span, frame: Frame, followResolvedStream: boolean): unknown {
+  if (!followResolvedStream || value === null || typeof value !== 'object') return endOk(span, value);
+  return followSdkObject(value, span, frame) ?? (isStreamToFollow(value) ? settle(value, span, frame) : endOk(span, value));
+}
+
+/**
+ * An SDK's own stream objects, followed the SDK's way (see event-stream.ts
+ * and sdk-stream.ts) rather than as a generic async iterable: they are read
+ * in more ways than iteration. Undefined for anything else.
+ */
+function followSdkObject(value: object, span: Span, frame: Frame): unknown {
+  let kind: 'events' | 'stream' | undefined;
+  let itemEvents: readonly string[] | undefined;
+  try {
+    itemEvents = sdkEventStreamItems(value);
+    kind = itemEvents !== undefined ? 'events' : isSdkStream(value) ? 'stream' : undefined;
+  } catch {
+    return undefined;
+  }
+  if (kind === 'events') return followEventStream(value, itemEvents!, span);
+  if (kind === 'stream') return followSdkStream(value as never, span, frame);
+  return undefined;
 }
 
 function endOk(span: Span, value: unknown): unknown {
@@ -75,7 +109,7 @@ function endOk(span: Span, value: unknown): unknown {
  * `on('data')` or a reader as often as with `for await`, and a span waiting for
  * an iteration that never comes would hold its run until the timeout.
  */
-function isSdkStream(value: unknown): boolean {
+function isStreamToFollow(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return false;
   try {
     const v = value as { pipe?: unknown; getReader?: unknown };
@@ -95,14 +129,11 @@ const isPromiseSubclass = (value: unknown): value is Promise<unknown> =>
  * paginated list) are the original's.
  */
 function keepingClass(original: Promise<unknown>, chained: Promise<unknown>): Promise<unknown> {
+  const forward = forwardingGet(original);
+  const forwardChained = forwardingGet(chained);
   return new Proxy(original, {
-    get(target, key) {
-      if (key === 'then' || key === 'catch' || key === 'finally') {
-        const method = chained[key] as (...args: unknown[]) => unknown;
-        return method.bind(chained);
-      }
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? value.bind(target) : value;
+    get(_target, key) {
+      return key === 'then' || key === 'catch' || key === 'finally' ? forwardChained(key) : forward(key);
     },
   });
 }

@@ -2,6 +2,7 @@
 export interface RunBindings {
   run_id: string;
   trace_id: string;
+  trace_flags: string;
   agent: string;
   schema: string;
 }

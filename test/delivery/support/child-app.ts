@@ -27,9 +27,10 @@ export class ChildApp {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  static async start(env: { DEST: Destination; CRASH?: 'uncaught' | 'rejection' }): Promise<ChildApp> {
+  /** Starts the delivery fixture, or another fixture app (`fixture`) speaking the same IPC. */
+  static async start(env: { DEST?: Destination; CRASH?: 'uncaught' | 'rejection' } & Record<string, string | undefined>, fixture = FIXTURE): Promise<ChildApp> {
     const dir = mkdtempSync(path.join(tmpdir(), 'agent-delivery-'));
-    const child = spawn(process.execPath, [FIXTURE], {
+    const child = spawn(process.execPath, [fixture], {
       env: { ...process.env, ...env, LOG_FILE: path.join(dir, 'app.log') },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
@@ -69,9 +70,14 @@ export class ChildApp {
     this.child.kill(signal);
   }
 
+  /** The file the app logs to. */
+  get logFile(): string {
+    return path.join(this.dir, 'app.log');
+  }
+
   /** The agent events the app left in its log file. */
   events(): LogLine[] {
-    return readFileSync(path.join(this.dir, 'app.log'), 'utf8')
+    return readFileSync(this.logFile, 'utf8')
       .split('\n')
       .filter((l) => l.length > 0)
       .map((l) => JSON.parse(l) as LogLine)

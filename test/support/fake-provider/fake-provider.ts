@@ -175,7 +175,7 @@ export class FakeProvider {
     const ids: AnswerIds = {
       requestId: (isError(answer) ? answer.error.requestId : answer.requestId) ?? wire.requestId(n),
       responseId: reply?.id ?? wire.responseId(n),
-      created: 1_760_000_000 + n,
+      created: 1_760_000_000,
     };
     record.requestId = ids.requestId;
     await this.sleep(answer.headersDelayMs, res);
@@ -209,7 +209,8 @@ export class FakeProvider {
       await this.sleep(delay, res);
       if (res.destroyed) return;
       const data = typeof event.data === 'string' ? event.data : JSON.stringify(event.data);
-      res.write(`${event.event ? `event: ${event.event}\n` : ''}data: ${data}\n\n`);
+      // Each event is handed to the socket before the next step, so a scripted cut comes after it.
+      await new Promise<void>((resolve) => res.write(`${event.event ? `event: ${event.event}\n` : ''}data: ${data}\n\n`, () => resolve()));
       record.eventsSent += 1;
     }
     if (reply.cutAfter === events.length) return this.cut(res, record);

@@ -39,8 +39,8 @@ describe.each(['express', 'fastify'])('an app on %s', (platform) => {
   beforeAll(async () => {
     app = await boot(platform);
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  });
-  afterAll(() => app.close());
+  }, 120_000);
+  afterAll(() => app.close(), 60_000);
 
   it("writes every event to the app's own destination, with its base fields, in order with the app's own lines", async () => {
     const res = await fetch(`${url}/ask?q=${encodeURIComponent('Where is A-1001?')}`, {
@@ -75,7 +75,7 @@ describe.each(['express', 'fastify'])('an app on %s', (platform) => {
     expect(events[2]).toMatchObject({ event: 'llm_result', model: 'scripted-model', status: 'ok', finish_reason: 'stop', token_usage: { input_tokens: 12, output_tokens: 5, total_tokens: 17 } });
     expect(events[5]).toMatchObject({ event: 'tool_result', tool: 'lookup_order', status: 'ok' });
     expect(events[6]).toMatchObject({ event: 'run_finished', status: 'ok', stop_reason: 'completed', total_steps: 2, tool_calls: 1, llm_calls: 1 });
-  });
+  }, 60_000);
 
   it('ends a run whose tool failed with tool_error, at level error', async () => {
     const res = await fetch(`${url}/ask?q=nothing`, { headers: { 'x-request-id': `fail-${platform}` } });
@@ -85,7 +85,7 @@ describe.each(['express', 'fastify'])('an app on %s', (platform) => {
     const events = lines().filter((l) => isEvent(l) && l.run_id === started.run_id);
     expect(events.find((e) => e.event === 'tool_result')).toMatchObject({ status: 'error', error_class: 'Error', level: 50 });
     expect(events.at(-1)).toMatchObject({ event: 'run_finished', status: 'error', stop_reason: 'tool_error', first_error_step_index: 2, level: 50 });
-  });
+  }, 60_000);
 
   it('ends a streamed (SSE) run cancelled when the client goes away mid-stream', async () => {
     const before = new Set(lines().map((l) => l.run_id));
@@ -113,5 +113,5 @@ describe.each(['express', 'fastify'])('an app on %s', (platform) => {
     expect(finished).toMatchObject({ status: 'cancelled', stop_reason: 'cancelled', service: 'stack-app' });
     const started = lines().find((l) => l.event === 'run_started' && l.run_id === finished!.run_id);
     expect(started).toMatchObject({ request_id: `sse-${platform}` });
-  }, 30_000);
+  }, 180_000);
 });

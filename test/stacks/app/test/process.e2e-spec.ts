@@ -21,7 +21,7 @@ function start(build: string, platform: string, logFile: string): Promise<{ chil
   });
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`the app did not start:\n${out}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`the app did not start:\n${out}`)), 90_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const m = /listening on (\S+)/.exec(out);
@@ -69,5 +69,5 @@ describe.each(builds.flatMap((build) => ['express', 'fastify'].map((platform) =>
     for (const s of started) expect(events.filter((e) => e.event === 'run_finished' && e.run_id === s.run_id)).toHaveLength(1);
     expect(events.find((e) => e.event === 'run_finished' && e.agent === 'waiting')).toMatchObject({ status: 'error', stop_reason: 'shutdown' });
     expect(events.find((e) => e.event === 'run_finished' && e.agent === 'support')).toMatchObject({ status: 'ok', stop_reason: 'completed', total_steps: 2 });
-  }, 30_000);
+  }, 180_000);
 });
