@@ -9,7 +9,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] },
   moduleNameMapper: {
     '^nestjs-agent-logging$': '<rootDir>/src/index.ts',
-    '^nestjs-agent-logging/opentelemetry$': '<rootDir>/src/opentelemetry/index.ts',
+    '^nestjs-agent-logging/([a-z-]+)$': '<rootDir>/src/$1/index.ts',
     // The sources import each other with the `.js` extension the ESM build needs.
     '^(\\.{1,2}/.*)\\.js$': '$1',
     // The sample app's own node_modules (NestJS 12 ESM, installed by the demo) are not the suite's: its sources

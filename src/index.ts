@@ -7,11 +7,14 @@ export type {
   AgentLoggingIntegration,
   AgentTracer,
   EventRun,
+  IntegrationHost,
   OuterContext,
   SpanRequest,
   TracedSpan,
   TracePosition,
 } from './core/integration.js';
+export type { LoopGuardOptions, LoopGuardSetting, ToolLoopGuardSetting } from './core/guards/loop-guard.js';
+export type { ModelPrice, Prices } from './core/pricing/price-table.js';
 export type { ErrorMessageMode } from './core/redaction/scrubber.js';
 export { AgentRun } from './nest/agent-run.decorator.js';
 export { AgentTool } from './nest/agent-tool.decorator.js';
@@ -32,7 +35,14 @@ export {
   type HeadersLike,
 } from './core/agent-context.js';
 export { agentLogMixin } from './core/agent-log-mixin.js';
-export { MaxStepsExceededError, AgentRunTimeoutError, AgentLoggingConfigError } from './core/errors.js';
+export {
+  AgentGuardError,
+  MaxStepsExceededError,
+  LoopDetectedError,
+  BudgetExceededError,
+  AgentRunTimeoutError,
+  AgentLoggingConfigError,
+} from './core/errors.js';
 export { extractTokenUsage, type UsageExtractor } from './core/token-usage.js';
 export type * from './core/events/agent-event.js';
 export { SCHEMA_VERSION } from './core/events/agent-event.js';

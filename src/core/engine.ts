@@ -1,11 +1,15 @@
 import { createCapture, type Capture, type CaptureOptions } from './capture/capture.js';
+import { resolveLoopGuard, type LoopGuardSetting } from './guards/loop-guard.js';
+import type { GuardConfig } from './guards/run-guards.js';
 import { createHasher, type Hasher, type HashResult } from './hashing/hasher.js';
 import { AgentLoggingConfigError } from './errors.js';
-import type { AgentLoggingIntegration, AgentTracer, EventRun, OuterContext, SpanRequest, TracedSpan } from './integration.js';
+import type { AgentLoggingIntegration, AgentTracer, EventRun, IntegrationHost, OuterContext, SpanRequest, TracedSpan } from './integration.js';
+import type { PriceTable } from './pricing/price-table.js';
 import { createScrubber, type Scrubber, type ScrubberOptions } from './redaction/scrubber.js';
 import { registry } from './registry.js';
 import type { ForcedEnd, Run } from './run.js';
 import type { EventSink } from './sink/event-sink.js';
+import type { RunSpec } from './specs.js';
 import type { UsageExtractor } from './token-usage.js';
 
 /**
@@ -29,6 +33,13 @@ export interface EngineConfig {
   tokenUsage?: UsageExtractor;
   /** Views of the runs (OpenTelemetry, metrics), told every event. */
   integrations?: readonly AgentLoggingIntegration[];
+  /** The loop guard for every run, unless a run says otherwise. Default: off. */
+  loopGuard?: LoopGuardSetting;
+  /** Budgets for every run, unless a run says otherwise. Default: none. */
+  maxTokens?: number;
+  maxCostUsd?: number;
+  /** Model prices, for `maxCostUsd` and the metrics' cost. */
+  prices?: PriceTable;
 }
 
 /**
@@ -39,7 +50,7 @@ export interface EngineConfig {
  * it is started in, else to the installed one: the application started last
  * and still open. With none, decorated methods simply call through.
  */
-export class Engine {
+export class Engine implements IntegrationHost {
   readonly sink: EventSink;
   readonly maxSteps?: number;
   readonly timeoutMs?: number;
@@ -53,8 +64,13 @@ export class Engine {
   readonly listeners: readonly AgentLoggingIntegration[];
   /** The one integration's tracer (OpenTelemetry), if any: where runs take their trace and span ids from. */
   readonly tracer?: AgentTracer;
+  readonly prices?: PriceTable;
   private readonly integrations: readonly AgentLoggingIntegration[];
   private readonly hasher: Hasher;
+  private readonly guardConfig: Pick<EngineConfig, 'loopGuard' | 'maxTokens' | 'maxCostUsd'>;
+  /** Each run spec's guards, resolved on its first run (null: none). */
+  private readonly guards = new WeakMap<RunSpec, GuardConfig | null>();
+  private warnedUnpriced = false;
   private readonly inFlight = new Set<Run>();
   private droppedEvents = 0;
   private reportedDrop = false;
@@ -78,6 +94,45 @@ export class Engine {
       throw new AgentLoggingConfigError(`integrations: only one may trace runs, got ${tracers.map((i) => i.name).join(', ')}`);
     }
     this.tracer = tracers[0]?.tracer;
+    this.prices = config.prices;
+    this.guardConfig = { loopGuard: config.loopGuard, maxTokens: config.maxTokens, maxCostUsd: config.maxCostUsd };
+    for (const integration of this.integrations) {
+      try {
+        integration.attach?.(this);
+      } catch (err) {
+        this.dropped(err);
+      }
+    }
+  }
+
+  /**
+   * The guards a run of this spec works with: its own settings over the
+   * module's, resolved once per spec. Undefined when it has none.
+   */
+  guardsOf(spec: RunSpec): GuardConfig | undefined {
+    let config = this.guards.get(spec);
+    if (config === undefined) {
+      const loop = resolveLoopGuard(this.guardConfig.loopGuard, spec.loopGuard);
+      const maxTokens = spec.maxTokens ?? this.guardConfig.maxTokens;
+      let maxCostUsd = spec.maxCostUsd ?? this.guardConfig.maxCostUsd;
+      if (maxCostUsd !== undefined && !this.prices) {
+        // A run's maxCostUsd is checked when its class is defined, before any module exists.
+        this.warnUnpriced(spec.agent);
+        maxCostUsd = undefined;
+      }
+      const limits = maxTokens !== undefined || maxCostUsd !== undefined ? { maxTokens, maxCostUsd } : undefined;
+      config = loop || limits ? { loop, limits } : null;
+      this.guards.set(spec, config);
+    }
+    return config ?? undefined;
+  }
+
+  private warnUnpriced(agent: string): void {
+    if (this.warnedUnpriced) return;
+    this.warnedUnpriced = true;
+    process.emitWarning(`nestjs-agent-logging: @AgentRun("${agent}") sets maxCostUsd but AgentLoggingModule has no "prices"; the cost limit is ignored`, {
+      code: 'AGENT_LOGGING_NO_PRICES',
+    });
   }
 
   /** The tracer's view of where a run outside any run starts; undefined without a tracer, or if it throws. */

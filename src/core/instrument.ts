@@ -1,6 +1,6 @@
 import { throwError } from 'rxjs';
 import { installedEngine, ownerOf, type Engine } from './engine.js';
-import { MaxStepsExceededError } from './errors.js';
+import { AgentGuardError } from './errors.js';
 import { Run } from './run.js';
 import { currentFrame, runInFrame, type Frame } from './run-context.js';
 import { settle } from './shapes/settle.js';
@@ -14,8 +14,8 @@ import type { Step } from './step.js';
  *
  * With no engine installed (the module was never imported, say in a unit
  * test) it simply calls through. A fault in our own bookkeeping is counted and
- * the target is called as if undecorated; only the step guard's
- * MaxStepsExceededError is ever given to the app, by design.
+ * the target is called as if undecorated; only a guard's refusal (an
+ * AgentGuardError: max steps, budget, loop) is ever given to the app, by design.
  */
 export function instrument(spec: Spec, target: (...args: never[]) => unknown, thisArg: unknown, args: unknown[]): unknown {
   const parent = currentFrame();
@@ -25,7 +25,7 @@ export function instrument(spec: Spec, target: (...args: never[]) => unknown, th
   try {
     span = open(engine, spec, parent, args);
   } catch (err) {
-    if (err instanceof MaxStepsExceededError) return refuse(target, err, spec.kind === 'run' ? undefined : spec.returns);
+    if (err instanceof AgentGuardError) return refuse(target, err, spec.kind === 'run' ? undefined : spec.returns);
     engine.dropped(err);
   }
   // The target is called outside that try: whatever it throws is the app's,
@@ -71,7 +71,7 @@ function open(engine: Engine, spec: Spec, parent: Frame | undefined, args: unkno
 }
 
 /**
- * The step guard's refusal, in the shape the method itself fails in: a method
+ * A guard's refusal, in the shape the method itself fails in: a method
  * that returns a Promise rejects (so `Promise.allSettled([tool(), tool()])`
  * sees one rejected entry, as it would for any failure of the tool), one that
  * returns an Observable errors when subscribed, an async generator throws on
@@ -79,7 +79,7 @@ function open(engine: Engine, spec: Spec, parent: Frame | undefined, args: unkno
  * returns is known from its declared return type (decorators) or its kind
  * (`async`); a plain function returning a Promise with neither throws.
  */
-function refuse(target: (...args: never[]) => unknown, error: MaxStepsExceededError, declared: DeclaredReturn | undefined): unknown {
+function refuse(target: (...args: never[]) => unknown, error: AgentGuardError, declared: DeclaredReturn | undefined): unknown {
   const tag = Object.prototype.toString.call(target);
   if (declared === 'promise' || tag === '[object AsyncFunction]') return Promise.reject(error);
   if (declared === 'observable') return throwError(() => error);

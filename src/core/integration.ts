@@ -1,5 +1,6 @@
 import type { AgentEventName } from './events/agent-event.js';
 import type { UnboundEvent } from './events/build-event.js';
+import type { PriceTable } from './pricing/price-table.js';
 
 /** What an integration is told about the run an event belongs to: the fields the sink binds once per run. */
 export interface EventRun {
@@ -8,6 +9,14 @@ export interface EventRun {
   readonly traceFlags: string;
   readonly agent: string;
   readonly parentRunId?: string;
+}
+
+/** What an integration may read of the engine it is attached to, beyond the events. */
+export interface IntegrationHost {
+  /** Events that could not be written so far (a failing destination, a throwing integration). */
+  readonly droppedCount: number;
+  /** The module's price table (`prices`), when one is given. */
+  readonly prices?: PriceTable;
 }
 
 /** A place in a W3C trace: a trace id (32 hex), a span id (16 hex) and the flags (2 hex, `01` sampled). */
@@ -75,6 +84,8 @@ export interface AgentTracer {
 export interface AgentLoggingIntegration {
   /** A short name, for error messages (`opentelemetry`, `prometheus`). */
   readonly name: string;
+  /** The engine this integration serves, once, when the module starts. */
+  attach?(host: IntegrationHost): void;
   /** One event of `run`, after the sink took it. The event object must not be kept or changed. */
   onEvent?<N extends AgentEventName>(run: EventRun, event: UnboundEvent<N>): void;
   /** Where runs take their trace context and span ids from. At most one integration of an app has one. */

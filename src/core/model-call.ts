@@ -59,6 +59,12 @@ export class ModelCall {
     this.notes = merge(this.notes, { requestId: id(facts.requestId), provider: reason(facts.provider) });
   }
 
+  /** The usage and model the answer gave so far (a stream's, as it arrives), for the run's budget. */
+  soFar(): { usage?: TokenUsage; model: string } {
+    const r = this.stream?.reading() ?? this.loose ?? {};
+    return { usage: this.extractor ? this.extracted : r.usage, model: this.spec.model ?? r.model ?? this.spec.fallbackModel };
+  }
+
   /** The llm_result fields for this outcome. */
   fields(outcome: Outcome): ModelCallFields {
     const value = outcome.type === 'ok' ? outcome.value : undefined;

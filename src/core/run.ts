@@ -5,8 +5,10 @@ import { SCHEMA_VERSION } from './events/agent-event.js';
 import { buildEvent, type EventFields, type UnboundEvent } from './events/build-event.js';
 import type { Engine } from './engine.js';
 import type { EventRun, TracedSpan, TracePosition } from './integration.js';
-import { AgentRunTimeoutError, MaxStepsExceededError } from './errors.js';
-import { callSubject } from './hashing/hasher.js';
+import { AgentGuardError, AgentRunTimeoutError, LoopDetectedError, MaxStepsExceededError } from './errors.js';
+import type { LoopVerdict } from './guards/loop-guard.js';
+import { RunGuards } from './guards/run-guards.js';
+import { callSubject, type HashResult } from './hashing/hasher.js';
 import { newRunId, newSpanId, newTraceId } from './ids.js';
 import type { Outcome, Span } from './outcome.js';
 import type { Frame, RequestScope } from './run-context.js';
@@ -23,7 +25,6 @@ export type ForcedEnd = 'timeout' | 'shutdown';
 const FINISHED = 1;
 /** Set once run_finished is written: nothing of this run is written after it. */
 const CLOSED = 2;
-const MAX_STEPS_TRIPPED = 4;
 
 /**
  * What only some runs need: a failure, a stop reason set by the code, an abort
@@ -31,6 +32,8 @@ const MAX_STEPS_TRIPPED = 4;
  */
 interface RunExtras {
   stopReason?: string;
+  /** The first guard that refused a step (`max_steps`, `loop_detected`, `budget_exceeded`). */
+  refusedBy?: StopReason;
   errors: number;
   firstErrorStep?: number;
   /** What failed steps threw, to tell a step failure that ended the run from the body's own error. */
@@ -73,12 +76,12 @@ class StepFailures {
   }
 }
 
-/** `instanceof` that cannot throw: a revoked Proxy throws on the prototype lookup. */
-function isMaxStepsError(error: unknown): boolean {
+/** `instanceof` that cannot throw: a revoked Proxy (thrown by the app) throws on the prototype lookup. */
+function guardErrorOf(error: unknown): AgentGuardError | undefined {
   try {
-    return error instanceof MaxStepsExceededError;
+    return error instanceof AgentGuardError ? error : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -114,6 +117,8 @@ export class Run implements Span, Frame, EventRun {
   private toolCalls = 0;
   private state = 0;
   private usage?: TokenUsage;
+  /** Loop guard and budgets, for runs that have any. */
+  private readonly guards?: RunGuards;
   /** Steps begun and not yet ended, closed as `cancelled` if the run ends first. Made with the first step. */
   private openSteps?: Set<Step>;
   private extras?: RunExtras;
@@ -160,6 +165,8 @@ export class Run implements Span, Frame, EventRun {
       task: engine.capture('args', subject),
     });
     engine.track(this);
+    const guards = engine.guardsOf(spec);
+    if (guards) this.guards = new RunGuards(guards, engine.prices);
     const timeoutMs = this.timeoutMs;
     if (timeoutMs !== undefined) {
       const timer = (this.extra().timer = setTimeout(onTimeout, timeoutMs, this));
@@ -256,26 +263,71 @@ export class Run implements Span, Frame, EventRun {
     if (engine.listeners.length !== 0) engine.notify(this, built);
   }
 
-  /** Opens a step, or throws MaxStepsExceededError when the run's step budget is spent. */
+  /** Opens a step, or throws an AgentGuardError when a guard refuses it (maxSteps, a budget, the loop guard). */
   beginStep(spec: StepSpec, parent: Frame, args: readonly unknown[]): Step {
     const maxSteps = this.maxSteps;
-    if (maxSteps !== undefined && this.steps >= maxSteps) {
-      this.state |= MAX_STEPS_TRIPPED;
-      throw new MaxStepsExceededError(this.agent, maxSteps);
+    if (maxSteps !== undefined && this.steps >= maxSteps) this.refuse(new MaxStepsExceededError(this.agent, maxSteps));
+    let argsHash: HashResult | undefined;
+    let loop: LoopVerdict | undefined;
+    const guards = this.guards;
+    if (guards !== undefined) {
+      const overBudget = guards.budgetRefusal(this.agent);
+      if (overBudget) this.refuse(overBudget);
+      const guard = spec.kind === 'tool' ? guards.loopFor(spec) : undefined;
+      if (guard && spec.kind === 'tool') {
+        // Hashed once, here, for the guard and the tool_call event alike.
+        argsHash = this.engine.hash(callSubject(args));
+        loop = guards.seeCall(spec.tool, argsHash, guard);
+        if (loop?.action === 'refused') {
+          // No step: the refused call is written on the run's span.
+          this.emitLoop(this, spec.tool, argsHash.hash, loop, undefined);
+          this.refuse(new LoopDetectedError(this.agent, spec.tool, argsHash.hash, loop.repeats));
+        }
+      }
     }
     this.steps += 1;
     if (spec.kind === 'tool') this.toolCalls += 1;
-    const step = new Step(this, spec, this.steps, parent, args);
+    const step = new Step(this, spec, this.steps, parent, args, argsHash);
     (this.openSteps ??= new Set()).add(step);
+    if (loop && argsHash && spec.kind === 'tool') this.emitLoop(step, spec.tool, argsHash.hash, loop, step.index);
     return step;
+  }
+
+  /** Records the first guard to refuse a step (it names the run's stop reason) and throws its error. */
+  private refuse(error: AgentGuardError): never {
+    this.extra().refusedBy ??= error.stopReason;
+    throw error;
+  }
+
+  private emitLoop(of: Run | Step, tool: string, argsHash: string, loop: LoopVerdict, stepIndex: number | undefined): void {
+    this.emit('warn', 'loop_detected', of, {
+      tool,
+      args_hash: argsHash,
+      repeats: loop.repeats,
+      rule: loop.rule,
+      action: loop.action,
+      step_index: stepIndex,
+    });
   }
 
   stepEnded(step: Step): void {
     this.openSteps?.delete(step);
   }
 
-  addUsage(usage: TokenUsage): void {
-    this.usage = addTokenUsage(this.usage, usage);
+  /** Usage a model step reported so far (a stream, as it arrives): counted toward the run's budget at once. */
+  usageObserved(step: Step, usage: TokenUsage, model: string | undefined): void {
+    this.guards?.budget?.observe(step, usage, model);
+  }
+
+  /** True when the run has a budget: only then is a stream's usage read as it arrives. */
+  get hasBudget(): boolean {
+    return this.guards?.budget !== undefined;
+  }
+
+  /** A model step's final usage (or none): summed into run_finished and into the budget, replacing what it streamed. */
+  addUsage(step: Step, usage: TokenUsage | undefined, model: string | undefined): void {
+    if (usage) this.usage = addTokenUsage(this.usage, usage);
+    this.guards?.budget?.settle(step, usage, model);
   }
 
   recordFailure(stepIndex: number, kind: StepSpec['kind'], error: unknown): void {
@@ -310,9 +362,12 @@ export class Run implements Span, Frame, EventRun {
     if (outcome.type === 'cancelled') return 'cancelled';
     const stopReason = this.stopReason;
     if (stopReason !== undefined) return stopReason;
-    if ((this.state & MAX_STEPS_TRIPPED) !== 0) return 'max_steps';
+    const refusedBy = this.extras?.refusedBy;
+    if (refusedBy !== undefined) return refusedBy;
     if (outcome.type === 'ok') return 'completed';
-    if (isMaxStepsError(outcome.error)) return 'max_steps';
+    // A sub-agent's refusal, rethrown by this run's body.
+    const refused = guardErrorOf(outcome.error);
+    if (refused) return refused.stopReason;
     const failed = this.failedStepKind(outcome.error);
     if (failed) return failed === 'tool' ? 'tool_error' : 'step_error';
     return 'error';

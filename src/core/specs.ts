@@ -1,4 +1,5 @@
 import { AgentLoggingConfigError } from './errors.js';
+import { loopGuardProblem, type LoopGuardSetting, type ToolLoopGuardSetting } from './guards/loop-guard.js';
 import type { UsageExtractor } from './token-usage.js';
 
 /** Options of `@AgentRun` and `withAgentRun`. */
@@ -9,12 +10,20 @@ export interface AgentRunOptions {
   maxSteps?: number;
   /** End the run with `timeout` after this long and abort its signal; overrides the module's `timeoutMs`. */
   timeoutMs?: number;
+  /** The loop guard for this run, over the module's: `false` turns it off, options tune or enable it (docs/guards.md). */
+  loopGuard?: LoopGuardSetting;
+  /** Refuse any step once the run has used this many tokens (`budget_exceeded`); overrides the module's `maxTokens`. */
+  maxTokens?: number;
+  /** Refuse any step once the run's model calls cost this much in USD; needs the module's `prices`. Overrides the module's. */
+  maxCostUsd?: number;
 }
 
 /** Options of `@AgentTool` and `withAgentTool`. */
 export interface AgentToolOptions {
   /** The `tool` name. Default: `ClassName.method`. */
   name?: string;
+  /** `false` exempts the tool from the loop guard (a polling tool); options tune the run's guard for it. */
+  loopGuard?: ToolLoopGuardSetting;
 }
 
 /** Options of `@AgentLlm` and `withAgentLlm`. */
@@ -30,10 +39,14 @@ export interface RunSpec {
   readonly agent: string;
   readonly maxSteps?: number;
   readonly timeoutMs?: number;
+  readonly loopGuard?: LoopGuardSetting;
+  readonly maxTokens?: number;
+  readonly maxCostUsd?: number;
 }
 export interface ToolSpec {
   readonly kind: 'tool';
   readonly tool: string;
+  readonly loopGuard?: ToolLoopGuardSetting;
 }
 export interface LlmSpec {
   readonly kind: 'llm';
@@ -105,20 +118,37 @@ function options<T extends object>(kind: string, value: string | T | undefined, 
   return value as T & { name?: string };
 }
 
+/** Throws a configuration error unless `value` is undefined or a finite number above 0. */
+export function assertPositiveNumber(where: string, value: unknown): asserts value is number | undefined {
+  if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
+    throw new AgentLoggingConfigError(`${where} must be a number above 0, got ${String(value)}`);
+  }
+}
+
+function assertLoopGuard(where: string, value: unknown, forTool: boolean): void {
+  const problem = value === undefined ? undefined : loopGuardProblem(value, forTool);
+  if (problem) throw new AgentLoggingConfigError(`${where} loopGuard must be ${problem}`);
+}
+
 export function runSpec(value: string | AgentRunOptions | undefined, defaultName: string): RunSpec {
-  const o = options<AgentRunOptions>('AgentRun', value, ['name', 'maxSteps', 'timeoutMs']);
+  const o = options<AgentRunOptions>('AgentRun', value, ['name', 'maxSteps', 'timeoutMs', 'loopGuard', 'maxTokens', 'maxCostUsd']);
   const agent = o.name ?? defaultNameOf(defaultName);
   assertValidName('agent', agent);
-  assertPositiveInt(`@AgentRun("${agent}") maxSteps`, o.maxSteps);
-  assertTimeoutMs(`@AgentRun("${agent}") timeoutMs`, o.timeoutMs);
-  return { kind: 'run', agent, maxSteps: o.maxSteps, timeoutMs: o.timeoutMs };
+  const where = `@AgentRun("${agent}")`;
+  assertPositiveInt(`${where} maxSteps`, o.maxSteps);
+  assertTimeoutMs(`${where} timeoutMs`, o.timeoutMs);
+  assertLoopGuard(where, o.loopGuard, false);
+  assertPositiveInt(`${where} maxTokens`, o.maxTokens);
+  assertPositiveNumber(`${where} maxCostUsd`, o.maxCostUsd);
+  return { kind: 'run', agent, maxSteps: o.maxSteps, timeoutMs: o.timeoutMs, loopGuard: o.loopGuard, maxTokens: o.maxTokens, maxCostUsd: o.maxCostUsd };
 }
 
 export function toolSpec(value: string | AgentToolOptions | undefined, defaultName: string): ToolSpec {
-  const o = options<AgentToolOptions>('AgentTool', value, ['name']);
+  const o = options<AgentToolOptions>('AgentTool', value, ['name', 'loopGuard']);
   const tool = o.name ?? defaultNameOf(defaultName);
   assertValidName('tool', tool);
-  return { kind: 'tool', tool };
+  assertLoopGuard(`@AgentTool("${tool}")`, o.loopGuard, true);
+  return { kind: 'tool', tool, loopGuard: o.loopGuard };
 }
 
 export function llmSpec(value: string | AgentLlmOptions | undefined, defaultName: string): LlmSpec {

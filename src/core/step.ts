@@ -1,7 +1,7 @@
 import { elapsedMs, monotonicNow } from './clock.js';
 import { describeError } from './describe-error.js';
 import type { StepStatus } from './events/agent-event.js';
-import { callSubject } from './hashing/hasher.js';
+import { callSubject, type HashResult } from './hashing/hasher.js';
 import { newSpanId } from './ids.js';
 import type { Engine } from './engine.js';
 import type { TracedSpan } from './integration.js';
@@ -33,6 +33,8 @@ export class Step implements Span, Frame {
     readonly index: number,
     parent: Frame,
     args: readonly unknown[],
+    /** The arguments' hash when the run's loop guard already computed it. */
+    argsHash?: HashResult,
   ) {
     const parentSpanId = (this.parentSpanId = parent.spanId);
     const engine = run.engine;
@@ -52,7 +54,7 @@ export class Step implements Span, Frame {
     const subject = callSubject(args);
     if (spec.kind === 'tool') {
       run.emit('info', 'agent_step', this, { step_index: index, step_type: 'tool_call', tool: spec.tool });
-      const args_ = run.engine.hash(subject);
+      const args_ = argsHash ?? run.engine.hash(subject);
       run.emit('info', 'tool_call', this, {
         tool: spec.tool,
         step_index: index,
@@ -76,7 +78,14 @@ export class Step implements Span, Frame {
   }
 
   observe(item: unknown): void {
-    this.modelCall?.observe(item);
+    const call = this.modelCall;
+    if (!call) return;
+    call.observe(item);
+    // A budget counts a stream's usage as it arrives; without one nothing more is read here.
+    if (this.run.hasBudget) {
+      const soFar = call.soFar();
+      if (soFar.usage) this.run.usageObserved(this, soFar.usage, soFar.model);
+    }
   }
 
   note(facts: ModelReading): void {
@@ -121,7 +130,7 @@ export class Step implements Span, Frame {
         ...read,
         output: run.engine.capture('outputs', outcome.type === 'ok' ? outcome.value : undefined),
       });
-      if (read.token_usage) run.addUsage(read.token_usage);
+      run.addUsage(this, read.token_usage, model);
     }
     if (outcome.type === 'error') run.recordFailure(this.index, spec.kind, outcome.error);
   }

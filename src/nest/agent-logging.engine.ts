@@ -1,5 +1,6 @@
 import type { ModulesContainer } from '@nestjs/core';
 import { Engine } from '../core/engine.js';
+import { PriceTable } from '../core/pricing/price-table.js';
 import { createPinoSink } from '../core/sink/pino-sink.js';
 import type { AgentLoggingModuleOptions } from './agent-logging.options.js';
 import { linkAppLogger, type AppLoggerLink } from './app-logger.js';
@@ -31,6 +32,10 @@ export function createEngine(raw: AgentLoggingModuleOptions, modules: ModulesCon
     capture: options.capture,
     tokenUsage: options.tokenUsage,
     integrations: options.integrations,
+    loopGuard: options.loopGuard,
+    maxTokens: options.maxTokens,
+    maxCostUsd: options.maxCostUsd,
+    prices: options.prices && new PriceTable(options.prices),
   });
   // Installed as soon as it exists, so runs started during bootstrap are logged too.
   engine.install();

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { CaptureOptions } from '../core/capture/capture.js';
+import type { LoopGuardSetting } from '../core/guards/loop-guard.js';
 import type { AgentLoggingIntegration } from '../core/integration.js';
+import type { Prices } from '../core/pricing/price-table.js';
 import type { ErrorMessageMode } from '../core/redaction/scrubber.js';
 import type { UsageExtractor } from '../core/token-usage.js';
 
@@ -39,6 +41,17 @@ export interface AgentLoggingModuleOptions {
   tokenUsage?: UsageExtractor;
   /** Views of the same runs from the package's optional entry points (OpenTelemetry, metrics). Default: none. */
   integrations?: AgentLoggingIntegration[];
+  /**
+   * Watch every run for a tool called with the same arguments again and again: `true` for the defaults (3 in a
+   * row, warn), or options; `@AgentRun` and `@AgentTool` can override it. Default: off (docs/guards.md).
+   */
+  loopGuard?: LoopGuardSetting;
+  /** Refuse any step once a run has used this many tokens (`budget_exceeded`); `@AgentRun` can override it. Default: none. */
+  maxTokens?: number;
+  /** Refuse any step once a run's model calls cost this many USD (`budget_exceeded`); needs `prices`. Default: none. */
+  maxCostUsd?: number;
+  /** USD per million tokens by model, `{ "gpt-4o-mini": { input: 0.15, output: 0.6 } }`: for `maxCostUsd` and the metrics' cost. */
+  prices?: Prices;
 }
 
 /** Options fixed when the module is defined (they shape the module, so they cannot come from a factory). */

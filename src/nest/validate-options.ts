@@ -1,5 +1,7 @@
 import { createCapturer } from '../core/capture/capture.js';
 import { AgentLoggingConfigError } from '../core/errors.js';
+import { loopGuardProblem } from '../core/guards/loop-guard.js';
+import { priceTableProblem } from '../core/pricing/price-table.js';
 import { assertValidScrubPatterns } from '../core/redaction/scrubber.js';
 import { MAX_TIMEOUT_MS } from '../core/specs.js';
 import type { AgentLoggingModuleExtras, AgentLoggingModuleOptions } from './agent-logging.options.js';
@@ -8,6 +10,7 @@ type Check = (value: unknown) => string | undefined;
 
 const positiveInt: Check = (v) => (Number.isSafeInteger(v) && (v as number) > 0 ? undefined : 'a positive integer');
 const timeout: Check = (v) => (positiveInt(v) === undefined && (v as number) <= MAX_TIMEOUT_MS ? undefined : `a positive integer up to ${MAX_TIMEOUT_MS} (setTimeout's limit)`);
+const positiveNumber: Check = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'a number above 0');
 const fn: Check = (v) => (typeof v === 'function' ? undefined : 'a function');
 const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
 const headerName: Check = (v) => (typeof v === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(v) ? undefined : 'an HTTP header name');
@@ -71,6 +74,13 @@ const CHECKS: Record<keyof AgentLoggingModuleOptions, Check> = {
   pseudonymizeUserId: bool,
   capture,
   integrations,
+  loopGuard: (v) => loopGuardProblem(v),
+  maxTokens: positiveInt,
+  maxCostUsd: positiveNumber,
+  prices: (v) => {
+    const problem = priceTableProblem(v);
+    return problem && `a price table (${problem})`;
+  },
 };
 
 const describe = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' ? (v === null ? 'null' : 'an object') : String(v));
@@ -106,6 +116,9 @@ export function validateOptions(options: unknown): AgentLoggingModuleOptions {
   const valid = options as AgentLoggingModuleOptions;
   if (valid.pseudonymizeUserId && valid.hashSecret === undefined) {
     throw new AgentLoggingConfigError('AgentLoggingModule: option "pseudonymizeUserId" needs "hashSecret": an unkeyed hash of a user id is reversible by guessing');
+  }
+  if (valid.maxCostUsd !== undefined && valid.prices === undefined) {
+    throw new AgentLoggingConfigError('AgentLoggingModule: option "maxCostUsd" needs "prices": a cost is known only for priced models');
   }
   return valid;
 }

@@ -253,6 +253,10 @@ const BAD_VALUES: Record<keyof AgentLoggingModuleOptions, unknown> = {
   capture: true,
   tokenUsage: 'openai',
   integrations: [{ onEvent: () => undefined }],
+  loopGuard: { consecutive: 1 },
+  maxTokens: 0.5,
+  maxCostUsd: -1,
+  prices: { 'gpt-4o': { input: 'cheap' } },
 };
 
 describe('every option is checked at boot', () => {

@@ -12,6 +12,7 @@ export type AgentEventName =
   | 'tool_call'
   | 'tool_result'
   | 'llm_result'
+  | 'loop_detected'
   | 'run_finished';
 
 /** Why a run ended. Codes may also set a reason of their own (any short snake_case string). */
@@ -24,6 +25,8 @@ export type StopReason =
   | 'cancelled'
   | 'timeout'
   | 'shutdown'
+  | 'loop_detected'
+  | 'budget_exceeded'
   | (string & {});
 
 export type StepStatus = 'ok' | 'error' | 'cancelled';
@@ -122,6 +125,24 @@ export interface LlmResultEvent extends EventBase, StepOutcomeFields {
   output?: string;
 }
 
+/**
+ * The loop guard saw one tool called with the same arguments too often: in a
+ * row (`rule: "consecutive"`), or within its window of recent tool calls.
+ * `warned`: the call went ahead (on the span of the step that completed the
+ * pattern); `refused`: it was refused with LoopDetectedError (on the run's span).
+ */
+export interface LoopDetectedEvent extends EventBase {
+  event: 'loop_detected';
+  tool: string;
+  args_hash: string;
+  /** How many times the signature was seen, this call included. */
+  repeats: number;
+  rule: 'consecutive' | 'window';
+  action: 'warned' | 'refused';
+  /** The step that completed the pattern (`warned` only: a refused call is no step). */
+  step_index?: number;
+}
+
 export interface RunFinishedEvent extends EventBase {
   event: 'run_finished';
   status: StepStatus;
@@ -143,4 +164,5 @@ export type AgentEvent =
   | ToolCallEvent
   | ToolResultEvent
   | LlmResultEvent
+  | LoopDetectedEvent
   | RunFinishedEvent;

@@ -7,7 +7,7 @@ export interface RunBindings {
   schema: string;
 }
 
-export type EventLevel = 'info' | 'error';
+export type EventLevel = 'info' | 'warn' | 'error';
 
 /**
  * What a sink hands back for one run and is handed with each of its events
