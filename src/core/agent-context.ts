@@ -118,8 +118,9 @@ export function withAgentTraceContext<T>(carrier: unknown, fn: () => T): T {
         ? (name: string) => (carrier as Headers).get(name)
         : (name: string) => (carrier as Record<string, unknown>)[name]
       : () => undefined;
-  // The request the caller is in (its request_id, user_id) stays; only the trace comes from the carrier.
-  return runInRequestScope({ ...currentFrame()?.request, ...traceScopeFrom(get) }, fn);
+  // The request the caller is in (its request_id, user_id, its app's engine) stays; only the trace comes from the carrier.
+  const frame = currentFrame();
+  return runInRequestScope({ ...frame?.request, ...traceScopeFrom(get) }, fn, frame?.engine);
 }
 
 const STOP_REASON = /^[a-z][a-z0-9_]{0,63}$/;

@@ -15,8 +15,12 @@ const fn: Check = (v) => (typeof v === 'function' ? undefined : 'a function');
 const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
 const headerName: Check = (v) => (typeof v === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(v) ? undefined : 'an HTTP header name');
 const headerNameOrFalse: Check = (v) => (v === false ? undefined : headerName(v) && 'an HTTP header name, or false');
+/** In bytes, as HMAC reads the key: a string counts its UTF-8 bytes, not its UTF-16 units. */
+export const MIN_HASH_SECRET_BYTES = 16;
 const secret: Check = (v) =>
-  (typeof v === 'string' && v.length >= 16) || (Buffer.isBuffer(v) && v.length >= 16) ? undefined : 'a string or Buffer of at least 16 bytes';
+  (typeof v === 'string' && Buffer.byteLength(v, 'utf8') >= MIN_HASH_SECRET_BYTES) || (Buffer.isBuffer(v) && v.length >= MIN_HASH_SECRET_BYTES)
+    ? undefined
+    : `a string or Buffer of at least ${MIN_HASH_SECRET_BYTES} bytes`;
 const pinoLogger: Check = (v) =>
   typeof v === 'object' && v !== null && typeof (v as { child?: unknown }).child === 'function' && typeof (v as { info?: unknown }).info === 'function'
     ? undefined
