@@ -122,7 +122,7 @@ describe('agent-log show', () => {
     const run = show.timeline[0];
     for (const [a, b] of steps.slice(1).map((r, i) => [steps[i], r])) expect(b.offset_ms).toBeGreaterThanOrEqual(a.offset_ms);
     for (const r of steps) expect(r.offset_ms + r.duration_ms).toBeLessThanOrEqual(run.duration_ms + 1);
-    // The body waits 4 ms between lookup_order and refund, outside any step: a gap is shown there (a busy
+    // The body waits 10 ms between lookup_order and refund, outside any step: a gap is shown there (a busy
     // machine may add other gaps elsewhere, say after the model call: this one must be there whatever they are).
     const lookupAt = show.timeline.findIndex((r) => r.type === 'step' && r.name === 'lookup_order');
     expect(show.timeline[lookupAt + 1].type).toBe('gap');
