@@ -103,7 +103,8 @@ export class Run implements Span, Frame, EventRun {
     let remoteParentRunId: string | undefined;
     if (parentRun) position = { traceId: parentRun.traceId, spanId: parent!.spanId ?? parentRun.spanId, traceFlags: parentRun.traceFlags };
     else {
-      const outer = engine.outerContext();
+      // A carrier the tracer could not take in (withAgentTraceContext) wins over its active span.
+      const outer = request?.traceFromCarrier ? undefined : engine.outerContext();
       position = outer?.position ?? requestPosition(request);
       remoteParentRunId = outer?.parentRunId ?? request?.parentRunId;
     }
@@ -115,7 +116,13 @@ export class Run implements Span, Frame, EventRun {
     this.traceFlags = traced?.traceFlags ?? position?.traceFlags ?? '01';
     this.parentSpanId = traced !== undefined ? traced.parentSpanId : position?.spanId;
     if (remoteParentRunId !== undefined) this.extra().remoteParentRunId = remoteParentRunId;
-    this.channel = engine.sink.openRun({ run_id: this.runId, trace_id: this.traceId, trace_flags: this.traceFlags, agent: spec.agent, schema: SCHEMA_VERSION });
+    try {
+      this.channel = engine.sink.openRun({ run_id: this.runId, trace_id: this.traceId, trace_flags: this.traceFlags, agent: spec.agent, schema: SCHEMA_VERSION });
+    } catch (err) {
+      // No run, so no run_finished to end the span: it ends here, before the failure reaches instrument().
+      failSpan(engine, traced, err);
+      throw err;
+    }
 
     const subject = callSubject(args);
     const task = engine.hash(subject);
@@ -396,6 +403,16 @@ export class Run implements Span, Frame, EventRun {
     }
     this.state |= CLOSED;
     if (extras) extras.failures = undefined;
+  }
+}
+
+/** Ends the tracer's span of a run that could not open; a throwing tracer is counted. */
+function failSpan(engine: Engine, traced: TracedSpan | undefined, err: unknown): void {
+  if (traced?.fail === undefined) return;
+  try {
+    traced.fail(describeError(err, engine.scrub).error_class);
+  } catch (fault) {
+    engine.dropped(fault);
   }
 }
 

@@ -118,3 +118,10 @@ export function applyEvent(span: Span, event: Fields, requestModel: string | und
 }
 
 const NONE: readonly (readonly [string, string])[] = [];
+
+/** Ends a span whose run could not be opened, with the failure's class as `error.type`. */
+export function failSpan(span: Span, errorType: string): void {
+  span.setAttribute('error.type', errorType);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: 'nestjs-agent-logging could not open the run' });
+  span.end();
+}
