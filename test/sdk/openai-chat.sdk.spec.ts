@@ -58,9 +58,10 @@ describe.each(OPENAI_MAJORS)('%s: Chat Completions', (_major, makeClient) => {
         return response.json();
       });
       expect(run.value).toEqual(plain);
-      expect(run.llm).toEqual([expect.objectContaining({ status: 'ok', provider: 'openai', provider_request_id: 'req_fixed' })]);
-      // The body is the caller's: what it says is not read, so no usage is claimed.
+      expect(run.llm).toEqual([expect.objectContaining({ status: 'ok', provider_request_id: 'req_fixed' })]);
+      // The body is the caller's: what it says is not read, so no usage is claimed, nor a provider a header name would only guess.
       expect(run.llm[0]!.token_usage).toBeUndefined();
+      expect(run.llm[0]!.provider).toBeUndefined();
     });
 
     it('withResponse(): data, response and request_id as undecorated; usage from the data', async () => {
@@ -135,6 +136,28 @@ describe.each(OPENAI_MAJORS)('%s: Chat Completions', (_major, makeClient) => {
       });
       expect(run.value).toEqual({ chunks: plainChunks, request_id: plain.request_id });
       expect(run.llm).toEqual([expect.objectContaining({ ...okResult, provider_request_id: 'req_fixed' })]);
+    });
+
+    it('a method that returns withResponse() of a stream: followed to the stream\'s end; the caller gets the envelope\'s fields', async () => {
+      const slow = reply({ chunkDelayMs: 40 });
+      h.provider.script('openai.chat', slow, slow);
+      const plain = await stream().withResponse();
+      const plainChunks = await collect(plain.data);
+      let sdkEnvelope: typeof plain | undefined;
+      const open = h.model(async () => (sdkEnvelope = await stream().withResponse()));
+      const run = await h.inRun(async () => {
+        const envelope = await open();
+        // The same fields, the SDK's own response; the data is the Stream, followed (its class kept).
+        expect(Object.keys(envelope)).toEqual(Object.keys(plain));
+        expect(envelope.response).toBe(sdkEnvelope!.response);
+        expect(envelope.request_id).toBe(sdkEnvelope!.request_id);
+        expect(envelope.data).toBeInstanceOf(plain.data.constructor);
+        return collect(envelope.data);
+      });
+      expect(run.value).toEqual(plainChunks);
+      expect(run.llm).toEqual([expect.objectContaining({ ...okResult, provider_request_id: 'req_fixed' })]);
+      // The step lasted as long as the stream did, not just until the headers came.
+      expect(run.llm[0]!.latency_ms).toBeGreaterThanOrEqual(3 * 40 - 5);
     });
 
     it('toReadableStream(): the same bytes; the step ends when the reader reaches the end', async () => {
