@@ -16,7 +16,7 @@ import type { EventLevel, RunChannel } from './sink/event-sink.js';
 import type { RunSpec, StepSpec } from './specs.js';
 import { isStepCapError } from './step-cap-error.js';
 import { Step } from './step.js';
-import { addTokenUsage } from './token-usage.js';
+import { addTokenUsage, isCompleteUsage } from './token-usage.js';
 
 /** How a run can be ended from outside its body. */
 export type ForcedEnd = 'timeout' | 'shutdown';
@@ -43,6 +43,8 @@ interface RunExtras {
   abortReason?: unknown;
   /** Removes this run's listener from the parent's signal, so many sub-agents do not pile listeners on it. */
   unlinkParent?: () => void;
+  /** Some model step's usage was missing or incomplete: run_finished's token_usage says it is partial. */
+  usagePartial?: boolean;
   /** The calling run in another service (W3C baggage), for a run with no parent run in this process. */
   remoteParentRunId?: string;
   timer?: NodeJS.Timeout;
@@ -306,9 +308,14 @@ export class Run implements Span, Frame, EventRun {
     return this.guards?.budget !== undefined;
   }
 
-  /** A model step's final usage (or none): summed into run_finished and into the budget, replacing what it streamed. */
-  addUsage(step: Step, usage: TokenUsage | undefined, model: string | undefined): void {
+  /**
+   * A model step's final usage (or none): summed into run_finished and into
+   * the budget, replacing what it streamed. A step that got an answer (not
+   * `error`) without both counts makes the run's sum partial.
+   */
+  addUsage(step: Step, usage: TokenUsage | undefined, model: string | undefined, status: StepStatus): void {
     if (usage) this.usage = addTokenUsage(this.usage, usage);
+    if (status !== 'error' && !isCompleteUsage(usage)) this.extra().usagePartial = true;
     this.guards?.budget?.settle(step, usage, model);
   }
 
@@ -395,6 +402,7 @@ export class Run implements Span, Frame, EventRun {
         llm_calls: this.steps - this.toolCalls,
         errors: extras?.errors ?? 0,
         token_usage: this.usage,
+        token_usage_partial: this.usage !== undefined && extras?.usagePartial === true ? true : undefined,
         first_error_step_index: extras?.firstErrorStep,
         ...described,
       });

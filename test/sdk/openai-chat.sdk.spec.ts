@@ -1,4 +1,4 @@
-import { currentAgentRun } from '../../src/core/agent-context';
+import { currentAgentRun, withAgentLlm } from '../../src/core/agent-context';
 import type { ScriptedReply } from '../support/fake-provider';
 import { collect, errorView, OPENAI_MAJORS, readText, rejectionOf, useSdkHarness } from './support/sdk-harness';
 
@@ -34,6 +34,7 @@ describe.each(OPENAI_MAJORS)('%s: Chat Completions', (_major, makeClient) => {
       expect(run.llm).toEqual([expect.objectContaining({ ...okResult, provider_request_id: 'req_fixed' })]);
       expect(run.llm[0]!.time_to_first_token_ms).toBeUndefined();
       expect(run.finished).toMatchObject({ status: 'ok', stop_reason: 'completed', token_usage: exactUsage });
+      expect(run.finished).not.toHaveProperty('token_usage_partial');
     });
 
     it('returns the SDK\'s APIPromise itself: its class, constructor and methods, unsettled until awaited', async () => {
@@ -73,6 +74,27 @@ describe.each(OPENAI_MAJORS)('%s: Chat Completions', (_major, makeClient) => {
       });
       expect(run.value).toEqual({ data: plain.data, status: plain.response.status, request_id: plain.request_id, bodyUsed: plain.response.bodyUsed });
       expect(run.llm).toEqual([expect.objectContaining({ ...okResult, provider_request_id: 'req_fixed' })]);
+    });
+
+    it('a method that returns withResponse() itself: the caller gets the SDK\'s very envelope; usage, model and request id from its data', async () => {
+      h.provider.script('openai.chat', reply());
+      let sdkEnvelope: unknown;
+      const complete = h.model(async () => (sdkEnvelope = await create().withResponse()));
+      const run = await h.inRun(() => complete());
+      expect(run.value).toBe(sdkEnvelope);
+      expect(run.llm).toEqual([expect.objectContaining({ ...okResult, provider_request_id: 'req_fixed' })]);
+      expect(run.finished.token_usage).toEqual(exactUsage);
+    });
+
+    it('a model named in the decorator stays `model`; the one that answered is response_model', async () => {
+      h.provider.script('openai.chat', reply());
+      const run = await h.inRun(() => withAgentLlm('gpt-4o-mini', create)());
+      expect(run.llm[0]).toMatchObject({ model: 'gpt-4o-mini', response_model: 'gpt-4o-mini-2024-07-18' });
+      // Named by the answer alone, the model is not written twice.
+      h.provider.script('openai.chat', reply());
+      const unnamed = await h.inRun(() => h.model(create)());
+      expect(unnamed.llm[0]).toMatchObject({ model: 'gpt-4o-mini-2024-07-18' });
+      expect(unnamed.llm[0]).not.toHaveProperty('response_model');
     });
 
     it('tool calls: the finish reason says so', async () => {
@@ -124,6 +146,15 @@ describe.each(OPENAI_MAJORS)('%s: Chat Completions', (_major, makeClient) => {
       expect(run.llm[0]).toMatchObject({ status: 'ok', finish_reason: 'stop', response_id: 'chatcmpl-fixed' });
       expect(run.llm[0]!.token_usage).toBeUndefined();
       expect(run.finished.token_usage).toBeUndefined();
+    });
+
+    it('a run summing such a stream and a call with usage says its token_usage is partial', async () => {
+      h.provider.script('openai.chat', reply(), reply());
+      const run = await h.inRun(async () => {
+        await collect(await h.model(() => client().chat.completions.create({ model: 'm', messages, stream: true }))());
+        return h.model(() => client().chat.completions.create({ model: 'm', messages }))();
+      });
+      expect(run.finished).toMatchObject({ token_usage: exactUsage, token_usage_partial: true });
     });
 
     it('withResponse() then data: the stream is followed, the request id noted', async () => {
