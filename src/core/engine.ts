@@ -8,12 +8,16 @@ import type { PriceTable } from './pricing/price-table.js';
 import { createScrubber, type Scrubber, type ScrubberOptions } from './redaction/scrubber.js';
 import { registry } from './registry.js';
 import type { ForcedEnd, Run } from './run.js';
+import type { Frame } from './run-context.js';
 import type { EventSink } from './sink/event-sink.js';
 import type { RunSpec } from './specs.js';
 import type { UsageExtractor } from './token-usage.js';
 
-/** How long a flush at shutdown may take before the process is let go. */
-const FLUSH_TIMEOUT_MS = 3000;
+/**
+ * How long shutdown may wait for the destination, in total: both of the
+ * module's shutdown hooks flush, and they share this one deadline.
+ */
+export const SHUTDOWN_FLUSH_BOUND_MS = 3000;
 
 /** Everything the engine needs, already validated by the adapter. */
 export interface EngineConfig {
@@ -40,10 +44,12 @@ export interface EngineConfig {
 }
 
 /**
- * The configured engine: what runs and steps read their settings from, and the
- * set of runs in flight (so shutdown can close them). One is installed per
- * process; decorated methods find it through the registry at call time and
- * simply call through when there is none.
+ * The configured engine of one application: what runs and steps read their
+ * settings from, and the set of its runs in flight (so its shutdown can close
+ * them). A run belongs to the engine that owns the object whose method runs it
+ * (the adapter tells which, `own`), else to the engine of the run or request
+ * it is started in, else to the installed one: the application started last
+ * and still open. With none, decorated methods simply call through.
  */
 export class Engine implements IntegrationHost {
   readonly sink: EventSink;
@@ -69,6 +75,9 @@ export class Engine implements IntegrationHost {
   private readonly inFlight = new Set<Run>();
   private droppedEvents = 0;
   private reportedDrop = false;
+  private closedForRuns = false;
+  /** The end of the shutdown flush bound, started by the first flush: one timer, shared by every flush. */
+  private flushDeadline?: { readonly reached: Promise<void>; readonly timer: NodeJS.Timeout };
 
   constructor(config: EngineConfig) {
     this.sink = config.sink;
@@ -164,6 +173,34 @@ export class Engine implements IntegrationHost {
     return this.hasher(value);
   }
 
+  /**
+   * Tells the engine that runs started by `object`'s methods (a provider, a
+   * controller) are its runs, whichever application was started last. It
+   * stays so once the engine is closed: those runs then call through unlogged
+   * rather than land in another application's log.
+   */
+  own(object: object): void {
+    owners.set(object, this);
+  }
+
+  /**
+   * False once the engine is closed: runs started then are not logged at all
+   * (they call through), so none can get a run_started without its run_finished.
+   */
+  get acceptsRuns(): boolean {
+    return !this.closedForRuns;
+  }
+
+  /**
+   * The last step of shutdown, before the final flush: no run starts any
+   * more, and those still in flight (started while the app was draining) end
+   * with `shutdown`.
+   */
+  close(): void {
+    this.closedForRuns = true;
+    this.endAll('shutdown');
+  }
+
   track(run: Run): void {
     this.inFlight.add(run);
   }
@@ -207,19 +244,18 @@ export class Engine implements IntegrationHost {
   }
 
   /**
-   * Writes out what the destination still holds; resolves when it is done,
-   * or after FLUSH_TIMEOUT_MS at most, and never rejects: a destination whose
-   * reader stalled (a backed-up log shipper, sonic-boom with `minLength`
-   * waiting for a drain that never comes) must not hold shutdown forever.
+   * Writes out what the destination still holds at shutdown; resolves when it
+   * is done, and never rejects. Every flush of one shutdown shares one
+   * deadline, SHUTDOWN_FLUSH_BOUND_MS after the first began: a destination
+   * whose reader stalled (a backed-up log shipper, a pipe nobody reads) holds
+   * shutdown that long in total, never longer. The timer keeps the event loop
+   * alive until then, so shutdown goes on to its end (Nest re-raising the
+   * signal) instead of the process draining out with exit code 0.
    */
   flush(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, FLUSH_TIMEOUT_MS);
-      timer.unref();
-      const done = () => {
-        clearTimeout(timer);
-        resolve();
-      };
+    this.flushDeadline ??= startDeadline(SHUTDOWN_FLUSH_BOUND_MS);
+    const flushed = new Promise<void>((resolve) => {
+      const done = () => resolve();
       try {
         if (this.sink.flush) this.sink.flush(done);
         else done();
@@ -227,6 +263,7 @@ export class Engine implements IntegrationHost {
         done();
       }
     });
+    return Promise.race([flushed, this.flushDeadline.reached]);
   }
 
   /**
@@ -248,24 +285,24 @@ export class Engine implements IntegrationHost {
   };
 
   /**
-   * Makes this the process's engine. An engine installed earlier (another
-   * application in the same process, as in a test file) steps aside until
-   * this one is uninstalled, then takes over again.
+   * Makes this the process's engine, the one runs fall back to. An engine
+   * installed earlier (another application in the same process) keeps its
+   * own runs and steps back in when this one is uninstalled.
    */
   install(): void {
     const earlier = registry.earlier as Engine[];
     const current = registry.engine as Engine | undefined;
     removeFrom(earlier, this);
-    if (current && current !== this) {
-      current.detachFromProcess();
-      earlier.push(current);
-    }
+    if (current && current !== this) earlier.push(current);
     registry.engine = this;
     this.attachToProcess();
   }
 
   /** Removes this engine; the one installed before it, if still open, is the process's engine again. */
   uninstall(): void {
+    this.closedForRuns = true;
+    // Shutdown is over: the bound's timer must not hold the process a moment longer.
+    if (this.flushDeadline) clearTimeout(this.flushDeadline.timer);
     this.detachFromProcess();
     for (const integration of this.integrations) {
       try {
@@ -277,9 +314,7 @@ export class Engine implements IntegrationHost {
     const earlier = registry.earlier as Engine[];
     removeFrom(earlier, this);
     if (registry.engine !== this) return;
-    const previous = earlier.pop();
-    registry.engine = previous;
-    previous?.attachToProcess();
+    registry.engine = earlier.pop();
   }
 
   private attachToProcess(): void {
@@ -292,10 +327,37 @@ export class Engine implements IntegrationHost {
   }
 }
 
+/** A timer (ref'd: it keeps the event loop alive until then) and the promise it resolves. */
+function startDeadline(ms: number): { reached: Promise<void>; timer: NodeJS.Timeout } {
+  let timer!: NodeJS.Timeout;
+  const reached = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return { reached, timer };
+}
+
 function removeFrom(list: Engine[], engine: Engine): void {
   const at = list.indexOf(engine);
   if (at !== -1) list.splice(at, 1);
 }
 
+const owners = registry.owners as WeakMap<object, Engine>;
+
 /** The installed engine, if any. */
 export const installedEngine = (): Engine | undefined => registry.engine as Engine | undefined;
+
+/** The engine told it owns `object`, if any. */
+export const ownerOf = (object: unknown): Engine | undefined =>
+  (typeof object === 'object' && object !== null) || typeof object === 'function' ? owners.get(object) : undefined;
+
+/**
+ * The engine a new run belongs to: the one that owns the object whose method
+ * runs it (its application's), else the one of the run or request it starts
+ * in, else the installed one. Undefined when that engine is closed: the run
+ * calls through unlogged rather than being written to another application's
+ * log, or getting a run_started that no run_finished would follow.
+ */
+export function engineForRun(owner: unknown, parent: Frame | undefined): Engine | undefined {
+  const engine = ownerOf(owner) ?? parent?.engine ?? installedEngine();
+  return engine?.acceptsRuns ? engine : undefined;
+}

@@ -1,5 +1,5 @@
 import { throwError } from 'rxjs';
-import { installedEngine, type Engine } from './engine.js';
+import { engineForRun, type Engine } from './engine.js';
 import { AgentGuardError } from './errors.js';
 import { beginStep } from './lifecycle.js';
 import { Run } from './run.js';
@@ -19,9 +19,9 @@ import type { Step } from './step.js';
  * AgentGuardError: max steps, budget, loop) is ever given to the app, by design.
  */
 export function instrument(spec: Spec, target: (...args: never[]) => unknown, thisArg: unknown, args: unknown[]): unknown {
-  const engine = installedEngine();
-  if (!engine) return Reflect.apply(target, thisArg, args);
   const parent = currentFrame();
+  const engine = spec.kind === 'run' ? engineForRun(thisArg, parent) : parent?.run?.engine;
+  if (!engine) return Reflect.apply(target, thisArg, args);
   let span: Run | Step | undefined;
   try {
     span = open(engine, spec, parent, args);
@@ -50,7 +50,7 @@ export function instrument(spec: Spec, target: (...args: never[]) => unknown, th
 /**
  * Opens the run or the step for this call; undefined for a step outside any
  * run, or begun after its run ended (a body still working past its timeout):
- * it has nothing to belong to.
+ * it has nothing to belong to. A step is its run's, in its run's engine.
  */
 function open(engine: Engine, spec: Spec, parent: Frame | undefined, args: unknown[]): Run | Step | undefined {
   if (spec.kind === 'run') return new Run(engine, spec, parent, args);

@@ -1,4 +1,4 @@
-import { installedEngine } from './engine.js';
+import { engineForRun, installedEngine } from './engine.js';
 import { AgentGuardError } from './errors.js';
 import { Run } from './run.js';
 import type { Frame } from './run-context.js';
@@ -19,7 +19,8 @@ import type { Step } from './step.js';
  * installed (the module was never imported). Never throws.
  */
 export function beginRun(spec: RunSpec, parent: Frame | undefined, args: readonly unknown[]): Run | undefined {
-  const engine = installedEngine();
+  // A framework's objects belong to no application: the run's or request's engine, else the installed one.
+  const engine = engineForRun(undefined, parent);
   if (!engine) return undefined;
   try {
     return new Run(engine, spec, parent, args);

@@ -20,6 +20,8 @@ interface Registry<Frame, Engine> {
   engine: Engine | undefined;
   /** Engines of applications started earlier and still open, restored in turn as later ones close. */
   earlier: Engine[];
+  /** Which engine owns an object (a provider, a controller): runs its methods start are that engine's. */
+  owners: WeakMap<object, Engine>;
   flags: { active: boolean };
   /** Integrations' readers of a framework's own context (see context-bridge.ts). */
   bridges: unknown[];
@@ -39,6 +41,7 @@ function ensureRegistry(): Registry<unknown, unknown> {
     // A copy of this version that predates a field adds it, rather than failing the boot.
     existing.earlier ??= [];
     existing.bridges ??= [];
+    existing.owners ??= new WeakMap();
     return existing;
   }
   const created: Registry<unknown, unknown> = {
@@ -46,6 +49,7 @@ function ensureRegistry(): Registry<unknown, unknown> {
     storage: new AsyncLocalStorage(),
     engine: undefined,
     earlier: [],
+    owners: new WeakMap(),
     flags: { active: false },
     bridges: [],
   };

@@ -1,3 +1,4 @@
+import type { Engine } from './engine.js';
 import type { TracedSpan } from './integration.js';
 import type { Run } from './run.js';
 import { registry } from './registry.js';
@@ -35,6 +36,8 @@ export interface Frame {
   readonly run?: Run;
   /** The innermost open span: the run's own, or the step's being executed. */
   readonly spanId?: string;
+  /** The application's engine: the run's, or the one whose interceptor bound the request. */
+  readonly engine?: Engine;
   /** The tracer's span of that run or step (OpenTelemetry), entered with the frame. */
   readonly traced?: TracedSpan;
 }
@@ -136,7 +139,11 @@ export function throughTracer<T>(hook: (inner: () => T) => T, fn: () => T, fault
   return value as T;
 }
 
-/** Runs `fn` with a request's scope, so runs started inside inherit its ids. */
-export function runInRequestScope<T>(request: RequestScope, fn: () => T): T {
-  return storage.run({ request }, fn);
+/**
+ * Runs `fn` with a request's scope, so runs started inside inherit its ids;
+ * with the engine of the application serving the request, runs started inside
+ * by code no application owns (a plain function) are that application's.
+ */
+export function runInRequestScope<T>(request: RequestScope, fn: () => T, engine?: Engine): T {
+  return storage.run(engine ? { request, engine } : { request }, fn);
 }

@@ -37,8 +37,8 @@ interface RunExtras {
   refusedBy?: StopReason;
   errors: number;
   firstErrorStep?: number;
-  /** Errors of failed steps, to tell a step failure that ended the run from the body's own error. */
-  failures?: { error: unknown; kind: StepSpec['kind'] }[];
+  /** What failed steps threw, to tell a step failure that ended the run from the body's own error. */
+  failures?: StepFailures;
   controller?: AbortController;
   abortReason?: unknown;
   /** Removes this run's listener from the parent's signal, so many sub-agents do not pile listeners on it. */
@@ -48,6 +48,44 @@ interface RunExtras {
   /** The calling run in another service (W3C baggage), for a run with no parent run in this process. */
   remoteParentRunId?: string;
   timer?: NodeJS.Timeout;
+}
+
+/** How many thrown primitives (undefined, a string, a number...) are remembered; objects are held weakly, all of them. */
+const PRIMITIVE_FAILURES = 4;
+
+/**
+ * What the run's failed steps threw, without keeping any of it alive: an
+ * object (an Error, a frozen object, a Proxy) is a key of a WeakMap, so a run
+ * with thousands of caught failures holds none of them; a thrown primitive
+ * can be no key, so the last few are kept by value.
+ */
+class StepFailures {
+  private readonly objects = new WeakMap<object, StepSpec['kind']>();
+  private readonly primitives: { value: unknown; kind: StepSpec['kind'] }[] = [];
+
+  add(error: unknown, kind: StepSpec['kind']): void {
+    if ((typeof error === 'object' && error !== null) || typeof error === 'function') {
+      this.objects.set(error, kind);
+      return;
+    }
+    if (this.primitives.length === PRIMITIVE_FAILURES) this.primitives.shift();
+    this.primitives.push({ value: error, kind });
+  }
+
+  kindOf(error: unknown): StepSpec['kind'] | undefined {
+    if ((typeof error === 'object' && error !== null) || typeof error === 'function') return this.objects.get(error);
+    for (let i = this.primitives.length - 1; i >= 0; i--) if (Object.is(this.primitives[i].value, error)) return this.primitives[i].kind;
+    return undefined;
+  }
+}
+
+/** `instanceof` that cannot throw: a revoked Proxy (thrown by the app) throws on the prototype lookup. */
+function guardErrorOf(error: unknown): AgentGuardError | undefined {
+  try {
+    return error instanceof AgentGuardError ? error : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function onTimeout(run: Run): void {
@@ -323,13 +361,13 @@ export class Run implements Span, Frame, EventRun {
     const extras = this.extra();
     extras.errors += 1;
     extras.firstErrorStep ??= stepIndex;
-    (extras.failures ??= []).push({ error, kind });
+    (extras.failures ??= new StepFailures()).add(error, kind);
   }
 
   end(outcome: Outcome): void {
     if (this.isFinished) return;
     if (outcome.type === 'cancelled') this.abort(new DOMException('agent run cancelled', 'AbortError'));
-    this.finish(outcome.type, outcome.type === 'error' ? outcome.error : undefined, this.reasonFor(outcome));
+    this.finish(outcome.type, outcome.type === 'error' ? outcome : undefined, this.reasonFor(outcome));
   }
 
   /** Ends the run from outside its body: its timeout elapsed, or the process is stopping. */
@@ -355,31 +393,38 @@ export class Run implements Span, Frame, EventRun {
     if (refusedBy !== undefined) return refusedBy;
     if (outcome.type === 'ok') return 'completed';
     // A sub-agent's refusal, rethrown by this run's body.
-    if (outcome.error instanceof AgentGuardError) return outcome.error.stopReason;
+    const refused = guardErrorOf(outcome.error);
+    if (refused) return refused.stopReason;
     if (isStepCapError(outcome.error)) return 'max_steps';
     const failed = this.failedStepKind(outcome.error);
     if (failed) return failed === 'tool' ? 'tool_error' : 'step_error';
     return 'error';
   }
 
-  /** The kind of step whose failure this error is, following `cause` a few links. */
+  /**
+   * The kind of step whose failure this thrown value is, following `cause` a
+   * few links: whatever was thrown (undefined, null, a string, a frozen object),
+   * and only along a `cause` that is really there.
+   */
   private failedStepKind(error: unknown): StepSpec['kind'] | undefined {
     const failures = this.extras?.failures;
     if (!failures) return undefined;
     let current: unknown = error;
-    for (let depth = 0; depth < 5 && current !== undefined; depth++) {
-      const hit = failures.find((f) => f.error === current);
-      if (hit) return hit.kind;
+    for (let depth = 0; depth < 5; depth++) {
+      const kind = failures.kindOf(current);
+      if (kind) return kind;
       try {
-        current = current !== null && typeof current === 'object' ? (current as { cause?: unknown }).cause : undefined;
+        if (current === null || typeof current !== 'object' || !('cause' in current)) return undefined;
+        current = (current as { cause?: unknown }).cause;
       } catch {
-        return undefined;
+        return undefined; // a Proxy whose traps throw
       }
     }
     return undefined;
   }
 
-  private finish(status: StepStatus, error: unknown, stopReason: StopReason): void {
+  /** `thrown` is what the body threw (possibly undefined); absent for a run ended from outside. */
+  private finish(status: StepStatus, thrown: { error: unknown } | undefined, stopReason: StopReason): void {
     if (this.isFinished) return;
     this.state |= FINISHED;
     const extras = this.extras;
@@ -391,7 +436,7 @@ export class Run implements Span, Frame, EventRun {
     // its totals count every step.
     if (this.openSteps) for (const step of this.openSteps) step.end({ type: 'cancelled' });
     try {
-      const described = status === 'error' && error !== undefined ? describeError(error, this.engine.scrub) : undefined;
+      const described = thrown ? describeError(thrown.error, this.engine.scrub) : undefined;
       this.emit(status === 'error' ? 'error' : 'info', 'run_finished', this, {
         status,
         stop_reason: stopReason,

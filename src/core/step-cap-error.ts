@@ -10,8 +10,9 @@ import { MaxStepsExceededError } from './errors.js';
 const STEP_CAP_ERRORS = new Set(['MaxStepsExceededError', 'MaxTurnsExceededError', 'GraphRecursionError']);
 
 export function isStepCapError(error: unknown): boolean {
-  if (error instanceof MaxStepsExceededError) return true;
   try {
+    // Inside the try: `instanceof` on a revoked Proxy throws.
+    if (error instanceof MaxStepsExceededError) return true;
     if (error === null || typeof error !== 'object') return false;
     const name = (error as Error).constructor?.name;
     return STEP_CAP_ERRORS.has(name) || STEP_CAP_ERRORS.has((error as Error).name);

@@ -3,6 +3,7 @@ import { describeError } from './describe-error.js';
 import type { StepStatus } from './events/agent-event.js';
 import { callSubject, type HashResult } from './hashing/hasher.js';
 import { newSpanId } from './ids.js';
+import type { Engine } from './engine.js';
 import type { TracedSpan } from './integration.js';
 import { ModelCall } from './model-call.js';
 import type { ModelReading } from './providers/index.js';
@@ -76,6 +77,10 @@ export class Step implements Span, Frame {
 
   get request(): RequestScope | undefined {
     return this.run.request;
+  }
+
+  get engine(): Engine {
+    return this.run.engine;
   }
 
   observe(item: unknown): void {

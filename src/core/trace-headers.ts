@@ -172,9 +172,10 @@ export function withAgentTraceContext<T>(carrier: unknown, fn: () => T): T {
     traceFromCarrier: undefined,
     ...traceScopeFrom((name) => headers[name]),
   };
-  const engine = frame?.run?.engine ?? installedEngine();
-  const tracer = engine?.tracer;
-  if (tracer?.extract === undefined) return runInRequestScope({ ...scope, traceFromCarrier: true }, fn);
+  // Its app's engine stays too: runs started inside are that application's, and its tracer takes the carrier in.
+  const own = frame?.engine;
+  const tracer = (own ?? installedEngine())?.tracer;
+  if (tracer?.extract === undefined) return runInRequestScope({ ...scope, traceFromCarrier: true }, fn, own);
   let extracted = false;
   return throughTracer(
     (inner) =>
@@ -183,7 +184,7 @@ export function withAgentTraceContext<T>(carrier: unknown, fn: () => T): T {
         return inner();
       }),
     // Where the tracer could not take the carrier in, its active span is not the run's parent.
-    () => runInRequestScope(extracted ? scope : { ...scope, traceFromCarrier: true }, fn),
-    (err) => engine!.dropped(err),
+    () => runInRequestScope(extracted ? scope : { ...scope, traceFromCarrier: true }, fn, own),
+    (err) => (own ?? installedEngine())?.dropped(err),
   );
 }

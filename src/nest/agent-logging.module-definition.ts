@@ -6,7 +6,7 @@ import { validateAsyncOptionKeys, validateExtras, validateOptionsShape } from '.
 
 /**
  * `forRoot` / `forRootAsync` come from Nest's own builder. The module is
- * global (one engine per process), and the interceptor is registered for
+ * global (one engine per application), and the interceptor is registered for
  * every handler unless `globalInterceptor: false`. The options are exported:
  * Nest builds an interceptor named in `@UseInterceptors` inside the module
  * that uses it, and that copy must read the same `requestIdHeader`, `userId`

@@ -15,8 +15,12 @@ const fn: Check = (v) => (typeof v === 'function' ? undefined : 'a function');
 const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
 const headerName: Check = (v) => (typeof v === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(v) ? undefined : 'an HTTP header name');
 const headerNameOrFalse: Check = (v) => (v === false ? undefined : headerName(v) && 'an HTTP header name, or false');
+/** In bytes, as HMAC reads the key: a string counts its UTF-8 bytes, not its UTF-16 units. */
+export const MIN_HASH_SECRET_BYTES = 16;
 const secret: Check = (v) =>
-  (typeof v === 'string' && v.length >= 16) || (Buffer.isBuffer(v) && v.length >= 16) ? undefined : 'a string or Buffer of at least 16 bytes';
+  (typeof v === 'string' && Buffer.byteLength(v, 'utf8') >= MIN_HASH_SECRET_BYTES) || (Buffer.isBuffer(v) && v.length >= MIN_HASH_SECRET_BYTES)
+    ? undefined
+    : `a string or Buffer of at least ${MIN_HASH_SECRET_BYTES} bytes`;
 const pinoLogger: Check = (v) =>
   typeof v === 'object' && v !== null && typeof (v as { child?: unknown }).child === 'function' && typeof (v as { info?: unknown }).info === 'function'
     ? undefined
@@ -83,6 +87,10 @@ const CHECKS: Record<keyof AgentLoggingModuleOptions, Check> = {
 
 const describe = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' ? (v === null ? 'null' : 'an object') : String(v));
 
+/** A secret's shape, never its value: a boot error is logged, and a short secret is still a secret. */
+const describeSecret = (v: unknown) =>
+  typeof v === 'string' ? `a string of ${Buffer.byteLength(v, 'utf8')} bytes` : Buffer.isBuffer(v) ? `a Buffer of ${v.length} bytes` : describe(v);
+
 /** The options are one plain object (or nothing). */
 export function validateOptionsShape(options: unknown): asserts options is object | undefined {
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
@@ -108,7 +116,8 @@ export function validateOptions(options: unknown): AgentLoggingModuleOptions {
     if (value === undefined) continue;
     const expected = check(value);
     if (expected) {
-      throw new AgentLoggingConfigError(`AgentLoggingModule: option "${key}" must be ${expected}, got ${describe(value)}`);
+      const got = key === 'hashSecret' ? describeSecret(value) : describe(value);
+      throw new AgentLoggingConfigError(`AgentLoggingModule: option "${key}" must be ${expected}, got ${got}`);
     }
   }
   const valid = options as AgentLoggingModuleOptions;

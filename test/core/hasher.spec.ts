@@ -201,7 +201,7 @@ describe('canonical hashing: bounded cost', () => {
     const hasher = createHasher({ maxBytes: 1000 });
     const wide = Object.fromEntries(Array.from({ length: 1_000_000 }, (_, i) => [`k${i}`, i]));
     expect(hasher({ wide })).toEqual({ hash: sha256('{"wide": "[TooManyKeys]"}'), truncated: true });
-    // A Proxy that claims a million keys is never asked whether each one is enumerable.
+    // A Proxy that claims a million keys is asked about the budget's worth of them, not a million.
     let asked = 0;
     const claims = new Proxy({}, {
       ownKeys: () => Array.from({ length: 1_000_000 }, (_, i) => `k${i}`),
@@ -211,9 +211,33 @@ describe('canonical hashing: bounded cost', () => {
       },
     });
     expect(hasher(claims)).toEqual({ hash: sha256('"[TooManyKeys]"'), truncated: true });
-    expect(asked).toBe(0);
+    expect(asked).toBeLessThanOrEqual(2 * 1000 + 2);
     // Within the budget, the object is written as before.
     expect(hasher({ b: 1, a: 2 })).toEqual({ hash: sha256('{"a": 2, "b": 1}'), truncated: false });
+  });
+
+  it('reads a huge object in proportion to the budget, not to its size (every trap of a Proxy counted)', () => {
+    // A Proxy over a real million-key object counts every question the walk asks of it.
+    const target = Object.fromEntries(Array.from({ length: 1_000_000 }, (_, i) => [`k${i}`, `value ${i}`]));
+    const traps = (budget: number) => {
+      let count = 0;
+      const counting = new Proxy(target, {
+        get: (t, k) => (count++, Reflect.get(t, k)),
+        has: (t, k) => (count++, Reflect.has(t, k)),
+        getOwnPropertyDescriptor: (t, k) => (count++, Reflect.getOwnPropertyDescriptor(t, k)),
+      });
+      const result = createHasher({ maxBytes: budget })({ args: counting });
+      expect(result).toEqual({ hash: sha256('{"args": "[TooManyKeys]"}'), truncated: true });
+      return count;
+    };
+    const [small, large] = [traps(1_000), traps(8_000)];
+    // Twice the budget at most (an enumerability check and an own-key check per key met), a million never.
+    expect(small).toBeLessThanOrEqual(2 * 1_000 + 8);
+    expect(large).toBeLessThanOrEqual(2 * 8_000 + 8);
+    expect(large).toBeGreaterThan(small);
+    // Within the budget, a Proxy is hashed like the object it stands for.
+    const few = new Proxy({ b: 1, a: [2] }, {});
+    expect(createHasher()(few)).toEqual(createHasher()({ a: [2], b: 1 }));
   });
 
   it('hashes a 100,000-deep object without recursion trouble: past MAX_DEPTH a marker, and truncated', () => {

@@ -11,9 +11,11 @@ describe('scrubber: the built-in secret shapes', () => {
   it.each([
     ['no order for jane.doe+vip@example.co.uk', 'no order for [email]'],
     ['kein Kunde josé.müller@exämple.de', 'kein Kunde [email]'],
-    ['upstream said 401 for Authorization: Bearer abc.DEF-123_xyz~+/=', 'upstream said 401 for Authorization: Bearer [token]'],
+    ['upstream said 401 for Authorization: Bearer abc.DEF-123_xyz~+/=', 'upstream said 401 for Authorization: [redacted]'],
+    ['upstream said 401 for Bearer abc.DEF-123_xyz~+/=', 'upstream said 401 for Bearer [token]'],
     [`token ${JWT} rejected`, 'token [jwt] rejected'],
-    [`Authorization: Basic ${Buffer.from('jane:hunter2').toString('base64')}`, 'Authorization: Basic [token]'],
+    [`Authorization: Basic ${Buffer.from('jane:hunter2').toString('base64')}`, 'Authorization: [redacted]'],
+    [`sent Basic ${Buffer.from('jane:hunter2').toString('base64')}`, 'sent Basic [token]'],
     ['openai key sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 invalid', 'openai key [api_key] invalid'],
     ['anthropic sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AA', 'anthropic [api_key]'],
     ['stripe sk_live_51HaBcDeFgHiJkLmNoPqRsTu', 'stripe [api_key]'],
@@ -30,6 +32,36 @@ describe('scrubber: the built-in secret shapes', () => {
     ['bad config password=hunter2; api_key: "abc123" and {"client_secret":"xyz"}', 'bad config password=[redacted]; api_key: "[redacted]" and {"client_secret":"[redacted]"}'],
   ])('%s', (input, expected) => {
     expect(scrub(input)).toBe(expected);
+  });
+
+  // The misses the attack on the scrubber found (issue 12), each now replaced whole.
+  it.each([
+    ['card 4111 1111 1111 1111 12/26 declined', 'card [card] 12/26 declined'],
+    ['qty 2 4111111111111111 charged', 'qty 2 [card] charged'],
+    ['cache redis://:password@cache:6379 refused', 'cache redis://[credentials]@cache:6379 refused'],
+    ['db postgres://app:pa@ss@db/app down', 'db postgres://[credentials]@db/app down'],
+    ['{"password":"correct horse battery staple","user":"jane"}', '{"password":"[redacted]","user":"jane"}'],
+    ["connect host=db user=app password='s3cr3t pass' port=5432", "connect host=db user=app password='[redacted]' port=5432"],
+    ["{'secret': 'a b c'}", "{'secret': '[redacted]'}"],
+    ['AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY rejected', 'AWS_SECRET_ACCESS_KEY=[redacted] rejected'],
+    ['no user jane.doe%40example.com', 'no user [email]'],
+    ['no user jane.doe&#64;example.com or jane\\u0040example.com', 'no user [email] or [email]'],
+    ['<Password>hunter2</Password>', '<Password>[redacted]</Password>'],
+    ['apiKey: abc123, max_tokens: 100', 'apiKey: [redacted], max_tokens: 100'],
+  ])('issue 12: %s', (input, expected) => {
+    expect(scrub(input)).toBe(expected);
+  });
+
+  it('cuts a JWT away when it straddles the cut with its second dot past the look-ahead window', () => {
+    // A header of 1,500 characters: from 430 on, the window (500 + 1024) ends before the first dot.
+    const long = `eyJ${'h'.repeat(1500)}.eyJzdWIiOiJqYW5lIn0.c2ln`;
+    const out = scrub(`${'x '.repeat(215)}token ${long} rejected`) as string;
+    expect(out).toBe(`${'x '.repeat(215)}token …`);
+    // Recognised whole when its claims start inside the window, though its end lies past it.
+    const claims = `eyJhbGciOiJIUzI1NiJ9.eyJ${'a'.repeat(2000)}.c2ln`;
+    expect(scrub(`${'x '.repeat(215)}token ${claims} rejected`)).toBe(`${'x '.repeat(215)}token [jwt]…`);
+    // A long run that is no JWT is cut at maxLength as any text is.
+    expect(scrub('x'.repeat(5000))).toBe(`${'x'.repeat(499)}…`);
   });
 
   it.each([

@@ -119,6 +119,15 @@ describe('module configuration', () => {
     await expect(boot(options)).rejects.toThrow(message);
   });
 
+  it('never writes a secret it refuses into the error: a short hashSecret is still a secret', async () => {
+    for (const secret of ['sk_live_abcdef1', Buffer.from('sk_live_abcdef1')]) {
+      const error = (await boot({ hashSecret: secret }).catch((e: unknown) => e)) as Error;
+      expect(error).toBeInstanceOf(AgentLoggingConfigError);
+      expect(error.message).toMatch(/option "hashSecret" must be a string or Buffer of at least 16 bytes, got a (string|Buffer) of 15 bytes/);
+      expect(error.message).not.toContain('sk_live');
+    }
+  });
+
   it('names globalInterceptor returned by a factory, where it cannot take effect', async () => {
     await expect(boot({ useFactory: () => ({ globalInterceptor: false }) }, { async: true })).rejects.toThrow(
       /"globalInterceptor" shapes the module, so it cannot come from a factory/,

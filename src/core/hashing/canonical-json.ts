@@ -30,6 +30,22 @@ function needsEscape(s: string): boolean {
 }
 /** Ancestors this shallow are checked in an array, deeper ones in a Set. */
 const SHALLOW = 32;
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * A Proxy's own enumerable string keys, or undefined past `room` keys met
+ * (inherited ones count too, so the traps called stay within the budget).
+ */
+function keysOfProxy(o: object, room: number): string[] | undefined {
+  const keys: string[] = [];
+  let seen = 0;
+  for (const key in o) {
+    if (++seen > room) return undefined;
+    if (hasOwn.call(o, key)) keys.push(key);
+  }
+  return keys;
+}
+
 /** Stands for a value whose getter, toJSON or Proxy trap threw. */
 const THREW = Symbol('threw');
 
@@ -296,22 +312,8 @@ export class CanonicalJsonWriter {
   }
 
   private object(o: object, depth: number): void {
-    let keys: string[];
-    try {
-      // More keys than the walk may still visit: the text would be cut inside
-      // this object anyway, and listing and sorting a million keys (or asking a
-      // Proxy a million times whether each is enumerable) is the very cost the
-      // budget exists to bound. Counted before anything is read.
-      if (Reflect.ownKeys(o).length > this.maxBytes - this.visits) {
-        this.capped = true;
-        this.out += MARKERS.tooManyKeys;
-        return;
-      }
-      keys = Object.keys(o);
-    } catch {
-      this.out += MARKERS.unreadable; // a Proxy whose ownKeys trap throws
-      return;
-    }
+    const keys = this.ownKeys(o);
+    if (keys === undefined) return;
     sortByCodePoint(keys);
     this.out += '{';
     let first = true;
@@ -321,6 +323,33 @@ export class CanonicalJsonWriter {
       if (this.stopped) return;
     }
     this.out += '}';
+  }
+
+  /**
+   * The object's own enumerable string keys, or undefined (and a marker
+   * written) when there are more than the walk may still visit: the text would
+   * be cut inside this object anyway, so they are neither sorted nor read. A
+   * Proxy is asked one key at a time (`for...in`, whose enumerability checks
+   * are lazy) and left at the first key past the budget: a Proxy claiming a
+   * million keys costs the budget's worth of traps, not a million. Any other
+   * object's keys come from one native `Object.keys`, the cheapest listing
+   * there is (no JavaScript can count an object's keys without it).
+   */
+  private ownKeys(o: object): string[] | undefined {
+    const room = this.maxBytes - this.visits;
+    let keys: string[] | undefined;
+    try {
+      keys = types.isProxy(o) ? keysOfProxy(o, room) : Object.keys(o);
+    } catch {
+      this.out += MARKERS.unreadable; // a Proxy whose ownKeys or getOwnPropertyDescriptor trap throws
+      return undefined;
+    }
+    if (keys === undefined || keys.length > room) {
+      this.capped = true;
+      this.out += MARKERS.tooManyKeys;
+      return undefined;
+    }
+    return keys;
   }
 
   /** Writes `"key": value`, unless JSON leaves the member out; says whether it wrote one. */

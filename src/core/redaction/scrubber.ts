@@ -20,7 +20,9 @@ export const DEFAULT_ERROR_MESSAGE_MAX_LENGTH = 500;
 
 /**
  * How far past the cut the patterns still look, so a secret straddling the
- * cut is recognised whole (and replaced) instead of leaving its first half.
+ * cut is recognised whole (and replaced) instead of leaving its first half. A
+ * secret longer than that (a huge JWT) is never seen whole: the text is cut
+ * before it instead (see `cutBeforeUnfinishedJwt`).
  */
 export const SCRUB_LOOKAHEAD = 1024;
 
@@ -31,6 +33,24 @@ const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 const isLeadSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
+const JWT_CHAR = /[A-Za-z0-9_.-]/;
+
+/**
+ * When the window ends inside the text, a JWT may straddle its end, too long
+ * to be recognised (its second dot lies past the window): if the run of
+ * base64url characters and dots the window ends in holds an `eyJ` (a JWT's
+ * start) before `keep`, the kept text ends right before that `eyJ`, so no part
+ * of it is shown. Every other shape is recognised from its beginning (keys,
+ * Bearer tokens, assignment values are replaced as far as the window goes) or
+ * is far shorter than the look-ahead (emails, cards, URL userinfo).
+ */
+function cutBeforeUnfinishedJwt(text: string, keep: number): number {
+  let start = text.length;
+  while (start > 0 && JWT_CHAR.test(text[start - 1])) start--;
+  if (start >= keep) return keep;
+  const at = text.indexOf('eyJ', start);
+  return at !== -1 && at < keep ? at : keep;
+}
 
 /**
  * Checks `scrubPatterns` at configuration time: RegExp instances that cannot
@@ -102,8 +122,11 @@ export function createScrubber(options: ScrubberOptions = {}): Scrubber {
     const text = String(input);
     const cut = text.length > max;
     // Cut first, so a 50 MB message costs what a short one does; scrub only what can be kept.
-    let state = { text: cut ? text.slice(0, max + SCRUB_LOOKAHEAD) : text, keep: cut ? max : text.length };
+    const window = max + SCRUB_LOOKAHEAD;
+    let state = { text: cut ? text.slice(0, window) : text, keep: cut ? max : text.length };
     for (const rule of rules) state = applyRule(rule, state.text, state.keep);
+    // The window ends inside the text (or where a caller cut it already, as the inspector does).
+    if (mode === 'scrubbed' && text.length >= window) state.keep = cutBeforeUnfinishedJwt(state.text, state.keep);
     let out = state.text.slice(0, state.keep);
     if (cut || out.length > max) {
       // never split a surrogate pair at the cut

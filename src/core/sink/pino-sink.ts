@@ -12,8 +12,16 @@ const IN_FLIGHT_WAIT_MS = 1000;
 // synchronous write while one is in flight lands before it and reorders lines.
 const writing = (destination: Destination | undefined): boolean => (destination as { _writing?: unknown } | undefined)?._writing === true;
 
+/**
+ * Only sonic-boom (pino.destination) is flushed synchronously: a transport's
+ * thread-stream `flushSync` blocks the thread until its worker has drained,
+ * for ever when the worker's own reader stalled (a pipe nobody reads). Its
+ * asynchronous flush, bounded by the engine's deadline, is used instead.
+ */
+const isSonicBoom = (destination: Destination): boolean => typeof (destination as { _writing?: unknown })._writing === 'boolean';
+
 function flushDestinationSync(destination: Destination | undefined): void {
-  if (!destination?.flushSync || destination.destroyed || writing(destination)) return;
+  if (!destination?.flushSync || destination.destroyed || !isSonicBoom(destination) || writing(destination)) return;
   try {
     destination.flushSync();
   } catch {
