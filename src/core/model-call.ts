@@ -109,5 +109,9 @@ function merge(a: ModelReading | undefined, b: ModelReading | undefined): ModelR
 
 /** The SDKs' `APIError#requestID` (a plain field, from the request-id header), what one quotes to support; no getter is called. */
 function errorRequestId(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null ? id(dataView(error).requestID) : undefined;
+  try {
+    return typeof error === 'object' && error !== null ? id(dataView(error).requestID) : undefined;
+  } catch {
+    return undefined; // a revoked Proxy can be no view's target
+  }
 }
