@@ -248,6 +248,17 @@ describe('a tracer that throws', () => {
   });
 });
 
+/** A tracer of our own whose spans, all in `traceId`, enter and hear events as given. */
+function spanTracer(name: string, traceId: string, enter: (fn: () => unknown) => unknown, onEvent: () => void = () => undefined): AgentLoggingIntegration {
+  let next = 1;
+  return {
+    name,
+    tracer: {
+      start: () => ({ traceId, spanId: (next++).toString(16).padStart(16, '0'), traceFlags: '01', onEvent, enter: enter as <T>(fn: () => T) => T }),
+    },
+  };
+}
+
 describe('a span whose enter and onEvent throw', () => {
   let calls = 0;
   const counted = withAgentTool('counted', (n: number) => {
@@ -255,23 +266,11 @@ describe('a span whose enter and onEvent throw', () => {
     return n * 2;
   });
   const twice = withAgentRun('twice', (n: number) => counted(n));
-  let next = 1;
-  const faulty: AgentLoggingIntegration = {
-    name: 'faulty',
-    tracer: {
-      start: () => ({
-        traceId: 'c'.repeat(32),
-        spanId: (next++).toString(16).padStart(16, '0'),
-        traceFlags: '01',
-        onEvent: () => {
-          throw new Error('onEvent bug');
-        },
-        enter: () => {
-          throw new Error('enter bug');
-        },
-      }),
-    },
-  };
+  const faulty = spanTracer('faulty', 'c'.repeat(32), () => {
+    throw new Error('enter bug');
+  }, () => {
+    throw new Error('onEvent bug');
+  });
   useApp({ agentLogging: { integrations: [faulty] } });
 
   it('still calls the code exactly once, with its result, and writes every event with the span ids', async () => {
@@ -290,22 +289,10 @@ describe('a span whose enter and onEvent throw', () => {
 });
 
 describe('a span whose enter throws after calling the code', () => {
-  let next = 1;
-  const afterwards: AgentLoggingIntegration = {
-    name: 'afterwards',
-    tracer: {
-      start: () => ({
-        traceId: 'f'.repeat(32),
-        spanId: (next++).toString(16).padStart(16, '0'),
-        traceFlags: '01',
-        onEvent: () => undefined,
-        enter: (fn) => {
-          fn();
-          throw new Error('tracer cleanup bug');
-        },
-      }),
-    },
-  };
+  const afterwards = spanTracer('afterwards', 'f'.repeat(32), (fn) => {
+    fn();
+    throw new Error('tracer cleanup bug');
+  });
   useApp({ agentLogging: { integrations: [afterwards] } });
 
   it('gives the app the code\'s own outcome, never the tracer\'s error, and counts the tracer\'s', async () => {
