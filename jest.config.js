@@ -21,7 +21,8 @@ module.exports = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
     // The sample app's own node_modules (NestJS 12 ESM, installed by the demo) are not the suite's: its sources
     // are loaded here on the repository's NestJS 11, the CommonJS path.
-    '^(@nestjs/[a-z-]+|nestjs-pino|pino|pino-http|rxjs|reflect-metadata)$': '<rootDir>/node_modules/$1',
+    // prom-client too: one registry for the sample app's PrometheusModule and the package's prometheusMetrics().
+    '^(@nestjs/[a-z-]+|nestjs-pino|pino|pino-http|rxjs|reflect-metadata|prom-client|@willsoto/nestjs-prometheus)$': '<rootDir>/node_modules/$1',
   },
   testTimeout: 30000,
 };

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm run demo`: starts the sample app, asks it real questions over HTTP
-// (successes, a failing tool, a timing-out refund, a runaway agent), stops it
-// with SIGTERM, then reads the event log back with the run inspector (agent-log).
+// (successes, a failing tool, a timing-out refund, a runaway agent), reads its
+// metrics, stops it with SIGTERM, then reads the event log back with the run
+// inspector (agent-log): from a run id a failure answered with, and from a
+// request id, to the failing tool.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const { mkdirSync, readFileSync, rmSync } = require('node:fs');
@@ -11,22 +13,8 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 const logFile = path.join(root, 'sample-app', 'logs', 'agent-events.ndjson');
 const cli = path.join(root, 'dist', 'cjs', 'cli', 'main.js');
+const { ORDER_DESK_QUESTIONS, SUPPORT_QUESTIONS } = require('./demo-requests');
 const { prepareSampleApp } = require('./sample-app');
-
-const QUESTIONS = [
-  { question: 'Where is my order A-1001?' },
-  { question: 'What is your refund policy?' },
-  { question: 'Where is my order A-9999?' }, // lookup_order fails: no such order
-  { question: 'Please refund order A-1002, it arrived broken' }, // create_refund times out at the gateway
-  { question: 'keep searching for the manual of my toaster' }, // never answers: max_steps
-];
-
-// The second agent, on the Vercel AI SDK: its loop is logged by the telemetry integration, no decorator on it.
-const ORDER_DESK_QUESTIONS = [
-  { question: 'Where is my order A-1001?' },
-  { question: 'Where is my order A-9999?' }, // the tool fails; the SDK hands the error to the model, which answers
-  { question: 'keep checking order A-1001' }, // the SDK's stopWhen cap: max_steps
-];
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -69,13 +57,16 @@ async function main() {
   const url = await waitForListening(app);
   console.log(`sample app listening on ${url}\n`);
 
-  for (const [i, body] of QUESTIONS.entries()) {
+  // A failure answers with the run id (the sample app's exception filter puts the x-agent-run-id header into the body).
+  const failures = [];
+  for (const [i, body] of SUPPORT_QUESTIONS.entries()) {
     const res = await fetch(`${url}/support/ask`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': `demo-${i + 1}` },
       body: JSON.stringify(body),
     });
     const reply = await res.json();
+    if (!res.ok) failures.push({ question: body.question, runId: reply.run_id });
     console.log(`POST /support/ask ${JSON.stringify(body.question)} -> ${res.status} ${JSON.stringify(reply)}`);
   }
 
@@ -111,6 +102,13 @@ async function main() {
   }
   await new Promise((resolve) => setTimeout(resolve, 200));
 
+  // What Prometheus would scrape (@willsoto/nestjs-prometheus serves prom-client's registry; prometheusMetrics() counts).
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  console.log('\nGET /metrics (the agent_ runs, tool calls and loops):');
+  for (const line of metrics.split('\n')) {
+    if (/^agent_(runs_total|tool_calls_total|loops_detected_total)\{/.test(line)) console.log(`  ${line}`);
+  }
+
   const exited = new Promise((resolve) => app.on('exit', resolve));
   app.kill('SIGTERM');
   await exited;
@@ -124,18 +122,19 @@ async function main() {
   const relLog = path.relative(process.cwd(), logFile);
   console.log(`\n${events.length} events from ${finished.length} runs written to ${relLog}`);
 
-  // The on-call view: the failed runs, then the refund whose payment gateway timed out, step by step.
-  const refund = events.find((e) => e.event === 'tool_result' && e.tool === 'create_refund' && e.status === 'error');
-  const inspect = (args) => {
-    console.log(`\n$ npx agent-log ${args.join(' ')}`);
+  // The on-call view: the failed runs; a run from the id a customer quotes from their error; a request by its id.
+  const inspect = (why, args) => {
+    console.log(`\n# ${why}\n$ npx agent-log ${args.join(' ')}`);
     const result = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit' });
     if (result.status !== 0) throw new Error(`agent-log ${args[0]} exited with ${result.status}`);
   };
-  inspect(['runs', relLog, '--status', 'error']);
-  if (refund) inspect(['show', refund.run_id.slice(0, 13), relLog, '--app-logs']);
+  inspect('the failed runs', ['runs', relLog, '--status', 'error']);
+  const [ticket] = failures;
+  inspect(`a customer's ticket quotes the run id their error answered with (${JSON.stringify(ticket.question)})`, ['show', ticket.runId, relLog]);
+  inspect('the support tool has the request id of the refund that failed: its run, down to the failing tool', ['show', 'demo-4', relLog, '--app-logs']);
   // The AI SDK agent's run beside it: the same events, written from the framework's own hooks.
   const orderDesk = events.find((e) => e.event === 'run_started' && e.agent === 'order_desk');
-  if (orderDesk) inspect(['show', orderDesk.run_id.slice(0, 13), relLog]);
+  if (orderDesk) inspect('the AI SDK agent: the same events, written from the framework\'s own hooks', ['show', orderDesk.run_id.slice(0, 13), relLog]);
 }
 
 main().catch((err) => {

@@ -48,7 +48,7 @@ describe('agent-log input limits and layering', () => {
     expect(out.input.events).toBe(events.length);
   });
 
-  it('loads from core only the framework-free redaction module (and the error class it names), never Nest, pino or rxjs', () => {
+  it('loads from core only its framework-free modules: the redaction module (and the error class it names) and the price table; never Nest, pino or rxjs', () => {
     // Statically: every file dist/cli reaches through relative requires.
     const dist = join(__dirname, '..', '..', 'dist', 'cjs');
     const seen = new Set<string>();
@@ -65,15 +65,22 @@ describe('agent-log input limits and layering', () => {
       }
     }
     const outsideCli = [...seen].filter((f) => !f.startsWith(join(dist, 'cli'))).map((f) => relative(dist, f)).sort();
-    expect(outsideCli).toEqual(['core/errors.js', 'core/redaction/scrub-patterns.js', 'core/redaction/scrubber.js']);
+    // Deliberately these, and nothing else: the scrubber (one set of patterns with the library's) and the price table
+    // (one pricing with the metrics' and the budget guard's). Each requires node built-ins only.
+    expect(outsideCli).toEqual(['core/errors.js', 'core/pricing/price-table.js', 'core/redaction/scrub-patterns.js', 'core/redaction/scrubber.js']);
     expect([...packages].filter((p) => /nest|pino|rxjs|reflect-metadata/.test(p))).toEqual([]);
 
-    // At run time: what `show --app-logs` (the command that scrubs) actually loaded.
-    const loaded = join(log.dir, 'loaded.json');
-    const hook = join(log.dir, 'record-loaded.js');
-    writeFileSync(hook, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(Object.keys(require.cache))));`);
-    expect(runCli(['show', log.runIds.refunds, log.file, '--app-logs'], { env: { NODE_OPTIONS: `--require ${hook}` } }).status).toBe(0);
-    const files = JSON.parse(readFileSync(loaded, 'utf8')) as string[];
+    // At run time: what `show --app-logs` (the command that scrubs) and `stats --prices` (the one that prices) loaded.
+    const prices = join(log.dir, 'layering-prices.json');
+    writeFileSync(prices, JSON.stringify({ 'gpt-4o-mini': { input: 0.15, output: 0.6 } }));
+    const files: string[] = [];
+    for (const args of [['show', log.runIds.refunds, log.file, '--app-logs'], ['stats', log.file, '--prices', prices]]) {
+      const loaded = join(log.dir, 'loaded.json');
+      const hook = join(log.dir, 'record-loaded.js');
+      writeFileSync(hook, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(Object.keys(require.cache))));`);
+      expect(runCli(args, { env: { NODE_OPTIONS: `--require ${hook}` } }).status).toBe(0);
+      files.push(...(JSON.parse(readFileSync(loaded, 'utf8')) as string[]).filter((f) => !files.includes(f)));
+    }
     expect(files.filter((f) => f.includes(`${sep}node_modules${sep}`) && /[\\/](@nestjs|nestjs-pino|pino|rxjs|reflect-metadata)[\\/]/.test(f))).toEqual([]);
     expect(files.filter((f) => f.startsWith(dist) && !f.startsWith(join(dist, 'cli'))).map((f) => relative(dist, f)).sort()).toEqual(outsideCli);
   });

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -10,7 +10,7 @@ import { join } from 'node:path';
  */
 describe('npm run demo', () => {
   const root = join(__dirname, '..', '..');
-  let demo: ReturnType<typeof spawnSync>;
+  let demo: SpawnSyncReturns<string>;
   let events: Record<string, unknown>[];
 
   beforeAll(() => {
@@ -38,9 +38,40 @@ describe('npm run demo', () => {
     for (const f of finished) expect(events.filter((e) => e.event === 'run_started' && e.run_id === f.run_id)).toHaveLength(1);
   });
 
-  it('ends by reading the log back with the inspector, down to the failing tool', () => {
+  const runOfRequest = (requestId: string) => events.find((e) => e.event === 'run_started' && e.request_id === requestId)!.run_id as string;
+
+  it('answers every failure with its run id, the run that request started', () => {
+    const failures = [...demo.stdout.matchAll(/^POST \/support\/ask .* -> 502 (\{.*\})$/gm)].map((m) => JSON.parse(m[1]) as { message: string; run_id: string });
+    expect(failures).toEqual([
+      { message: 'the agent failed', run_id: runOfRequest('demo-3') },
+      { message: 'the agent failed', run_id: runOfRequest('demo-4') },
+      { message: 'the agent gave up', run_id: runOfRequest('demo-5') },
+    ]);
+  });
+
+  it('ends by reading the log back with the inspector: from the run id an error answered with, and from a request id, to the failing tool', () => {
     expect(demo.stdout).toMatch(/\$ npx agent-log runs .* --status error/);
+    // The runaway repeated one search: the loop guard's warning is on its row.
+    expect(demo.stdout).toMatch(new RegExp(`${runOfRequest('demo-5')} .*error\\s+max_steps ⟳ search_docs`));
+    // The run id from the first failure's body, as a customer's ticket would quote it.
+    const ticket = runOfRequest('demo-3');
+    expect(demo.stdout).toMatch(new RegExp(`\\$ npx agent-log show ${ticket} \\S+\\nrun ${ticket}  support  error\\n.*request demo-3 `));
+    expect(demo.stdout).toContain('stopped: tool `lookup_order` failed with OrderNotFoundError after 2 steps');
+    // The request id a support tool has: the refund's run, with the app's own lines.
+    expect(demo.stdout).toMatch(new RegExp(`\\$ npx agent-log show demo-4 \\S+ --app-logs\\nrun ${runOfRequest('demo-4')}  support  error\\n`));
     expect(demo.stdout).toContain('stopped: tool `create_refund` failed with PaymentGatewayTimeoutError after 4 steps');
+  });
+
+  it("serves the package's metrics on /metrics: what it counted is what the log has", () => {
+    const finished = events.filter((e) => e.event === 'run_finished');
+    const runs = [...demo.stdout.matchAll(/^ {2}agent_runs_total\{agent="(\w+)",status="(\w+)",stop_reason="(\w+)"\} (\d+)$/gm)];
+    expect(runs.reduce((n, m) => n + Number(m[4]), 0)).toBe(finished.length);
+    for (const [, agent, status, stop, count] of runs) {
+      expect([agent, status, stop, Number(count)]).toEqual([agent, status, stop, finished.filter((e) => e.agent === agent && e.status === status && e.stop_reason === stop).length]);
+    }
+    const loops = events.filter((e) => e.event === 'loop_detected');
+    expect(loops.map((e) => [e.agent, e.tool, e.action])).toEqual([['support', 'search_docs', 'warned']]);
+    expect(demo.stdout).toContain('  agent_loops_detected_total{agent="support",tool="search_docs",action="warned"} 1\n');
   });
 
   it('shows the AI SDK agent\'s run in the inspector beside the decorated one, the decorated tool under the SDK\'s tool step', () => {

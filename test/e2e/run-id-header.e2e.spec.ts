@@ -1,19 +1,9 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  Catch,
-  Controller,
-  Get,
-  HttpException,
-  Injectable,
-  Post,
-  Sse,
-  type ArgumentsHost,
-  type ExceptionFilter,
-  type INestApplication,
-  type MessageEvent,
-} from '@nestjs/common';
-import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
+import { join } from 'node:path';
+import { Controller, Get, HttpException, Injectable, Post, Sse, type INestApplication, type MessageEvent } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { interval, map, take, type Observable } from 'rxjs';
 import request from 'supertest';
 import { AgentLoggingConfigError, AgentRun, AgentTool } from 'nestjs-agent-logging';
@@ -70,6 +60,12 @@ class RefundsController {
     }
   }
 
+  /** An app that lets the run's error escape: not an HttpException, so a 500 whose body says nothing of it. */
+  @Post('crash')
+  crash() {
+    return this.refunds.refund('A-1002');
+  }
+
   @Post('two')
   async two() {
     await this.refunds.classify('first');
@@ -99,24 +95,10 @@ class RefundsController {
   }
 }
 
-/**
- * How an app puts the run id into its error body (docs/inspector.md): an
- * exception filter runs outside the run's context, so `currentAgentRun()` is
- * undefined there; the response already carries the header, set when the run
- * started. `getHeader` is on Express's response and Fastify's reply alike.
- */
-@Catch(HttpException)
-class RunIdInErrorBody implements ExceptionFilter {
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
-
-  catch(exception: HttpException, host: ArgumentsHost) {
-    const response = host.switchToHttp().getResponse<{ getHeader(name: string): unknown }>();
-    const runId = response.getHeader('x-agent-run-id');
-    const answer = exception.getResponse(); // an object, or the message of `new HttpException('...', 502)`
-    const body = { ...(typeof answer === 'string' ? { statusCode: exception.getStatus(), message: answer } : answer), ...(runId ? { run_id: runId } : {}) };
-    this.adapterHost.httpAdapter.reply(response, body, exception.getStatus());
-  }
-}
+// How an app puts the run id into its error body: the sample app's filter, the one docs/inspector.md shows
+// (an ES module of the sample app, loaded here on the repository's NestJS 11 as CommonJS, as sample-app.e2e does).
+const FILTER_FILE = join(__dirname, '..', '..', 'sample-app', 'src', 'errors', 'run-id-in-error-body.filter.ts');
+const { RunIdInErrorBody } = require('../../sample-app/src/errors/run-id-in-error-body.filter.js') as typeof import('../../sample-app/src/errors/run-id-in-error-body.filter.js', { with: { 'resolution-mode': 'import' } });
 
 const metadata = { controllers: [RefundsController], providers: [Refunds, { provide: APP_FILTER, useClass: RunIdInErrorBody }] };
 
@@ -159,6 +141,20 @@ describe.each(['express', 'fastify'] as const)('x-agent-run-id over real HTTP (%
     expect(finished).toMatchObject({ status: 'error', stop_reason: 'tool_error' });
     expect(res.headers['x-agent-run-id']).toBe(started.run_id);
     expect(res.body).toEqual({ message: 'the agent failed', run_id: started.run_id });
+  });
+
+  it('is in the body of an error no handler answered too: a 500 saying nothing of the error, which is logged', async () => {
+    const res = await request(app.getHttpServer()).post('/crash').expect(500);
+    await settleLogs();
+    const [started] = runsStarted('refund');
+    expect(res.body).toEqual({ statusCode: 500, message: 'Internal Server Error', run_id: started.run_id });
+    const logged = capture.lines.find((l) => l.context === 'ExceptionsHandler');
+    expect(logged).toMatchObject({ level: 50, err: { type: 'PaymentGatewayTimeoutError', message: 'gateway timed out' } });
+  });
+
+  it('leaves the errors of requests that ran no agent as Nest answers them', async () => {
+    const res = await request(app.getHttpServer()).get('/nowhere').expect(404);
+    expect(res.body).toEqual({ statusCode: 404, message: 'Cannot GET /nowhere', error: 'Not Found' });
   });
 
   it('lists several runs of one request in start order, without their nested runs', async () => {
@@ -233,5 +229,13 @@ describe('a bad runIdHeader', () => {
     await expect(bootApp({ metadata, agentLogging: { runIdHeader: value as never } })).rejects.toThrow(
       /option "runIdHeader" must be an HTTP header name, or false/,
     );
+  });
+});
+
+describe('the error-body filter in docs/inspector.md', () => {
+  it('is the sample app\'s file, verbatim', () => {
+    const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'inspector.md'), 'utf8');
+    const block = /\n```ts\n(\/\/ sample-app\/src\/errors\/run-id-in-error-body\.filter\.ts\n[\s\S]*?)```\n/.exec(doc);
+    expect(block?.[1]).toBe(`// sample-app/src/errors/run-id-in-error-body.filter.ts\n${readFileSync(FILTER_FILE, 'utf8')}`);
   });
 });

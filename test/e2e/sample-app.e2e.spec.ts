@@ -27,7 +27,7 @@ const readLines = () => readFileSync(logFile, 'utf8').split('\n').filter(Boolean
 describe('the sample app, booted as `npm run demo` boots it', () => {
   let app: INestApplication;
   let lines: LogLine[] = [];
-  const answers: { status: number; body: { runId?: string } }[] = [];
+  const answers: { status: number; body: { runId?: string; run_id?: string; message?: string }; header?: string }[] = [];
 
   beforeAll(async () => {
     // Required only now, after AGENT_LOG_FILE is set (an import would be hoisted above it).
@@ -38,7 +38,7 @@ describe('the sample app, booted as `npm run demo` boots it', () => {
     await app.listen(0, '127.0.0.1');
     for (const [i, { question }] of QUESTIONS.entries()) {
       const res = await request(app.getHttpServer()).post('/support/ask').set('x-request-id', `sample-${i}`).send({ question });
-      answers.push({ status: res.status, body: res.body });
+      answers.push({ status: res.status, body: res.body, header: res.headers['x-agent-run-id'] });
     }
     await app.close();
     // The file destination is asynchronous (sync: false), and sonic-boom's flush(cb) with minLength 0 calls
@@ -70,6 +70,17 @@ describe('the sample app, booted as `npm run demo` boots it', () => {
     }
     // The customer is given the run id of a good answer: it finds the run.
     expect(runs[0][0].run_id).toBe(answers[0].body.runId);
+  });
+
+  it('answers a failure with its run id in the body (the exception filter, from the x-agent-run-id header) and nothing else of it', () => {
+    const runs = [...runsIn(lines.filter((l) => l.schema === 'agent-log/1')).values()];
+    for (const [i, q] of QUESTIONS.entries()) {
+      const runId = runs[i][0].run_id;
+      expect(answers[i].header).toBe(runId);
+      if (q.status === 201) continue;
+      const message = q.stop === 'max_steps' ? 'the agent gave up' : 'the agent failed';
+      expect(answers[i].body).toEqual({ message, run_id: runId });
+    }
   });
 
   it('correlates the app\'s own log lines with their run, and logs no question text', () => {

@@ -1,73 +1,25 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Controller, Injectable, Post, type INestApplication } from '@nestjs/common';
-import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Logger } from 'nestjs-pino';
 import request from 'supertest';
-import { AgentLlm, AgentRun, AgentTool } from 'nestjs-agent-logging';
-import { prometheusMetrics } from 'nestjs-agent-logging/prometheus';
-import { bootApp, capture, settleLogs } from '../support/boot';
+import type { LogLine } from '../support/log-capture';
 import { externalBinary } from '../support/external-binary';
 import { startPrometheus, type PrometheusServer } from '../support/prometheus-server';
 
-const monitoring = join(__dirname, '..', '..', 'monitoring');
+const root = join(__dirname, '..', '..');
+const monitoring = join(root, 'monitoring');
 const prometheus = externalBinary('prometheus', 'prometheus');
 const describeWithPrometheus = prometheus ? describe : describe.skip;
 
-class PaymentGatewayTimeoutError extends Error {
-  override name = 'PaymentGatewayTimeoutError';
-}
+/** The questions `npm run demo` asks, to the decorated agent and to the AI SDK one. */
+const { SUPPORT_QUESTIONS, ORDER_DESK_QUESTIONS } = require(join(root, 'scripts', 'demo-requests.js')) as Record<string, { question: string }[]>;
 
-@Injectable()
-class Tools {
-  @AgentTool('search_docs')
-  async searchDocs(_args: { q: string }) {
-    return ['Refunds take 5 days'];
-  }
-  /** The payment gateway is down: every refund fails. */
-  @AgentTool('create_refund')
-  async createRefund(_args: { order: string }) {
-    throw new PaymentGatewayTimeoutError('gateway timed out');
-  }
-}
-
-@Injectable()
-class Model {
-  @AgentLlm({ model: 'gpt-4o-mini' })
-  async complete(_prompt: string) {
-    return { model: 'gpt-4o-mini', choices: [{ finish_reason: 'stop' }], usage: { prompt_tokens: 50, completion_tokens: 10, total_tokens: 60 } };
-  }
-}
-
-@Injectable()
-class SupportAgent {
-  constructor(
-    private readonly tools: Tools,
-    private readonly model: Model,
-  ) {}
-  @AgentRun('support')
-  async answer() {
-    await this.model.complete('question');
-    return this.tools.searchDocs({ q: 'refund' });
-  }
-  @AgentRun('refunds')
-  async refund() {
-    await this.model.complete('refund A-1002');
-    return this.tools.createRefund({ order: 'A-1002' });
-  }
-}
-
-@Controller('agent')
-class AgentController {
-  constructor(private readonly agent: SupportAgent) {}
-  @Post('answer')
-  answer() {
-    return this.agent.answer();
-  }
-  @Post('refund')
-  refund() {
-    return this.agent.refund().catch((err: Error) => ({ failed: err.name }));
-  }
-}
+// The sample app picks its log destination when its module is loaded, as in the demo.
+const dir = mkdtempSync(join(tmpdir(), 'sample-app-metrics-'));
+const logFile = join(dir, 'agent-events.ndjson');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -83,20 +35,24 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>, 
 }
 
 /**
- * A real Prometheus server scrapes a real Nest app (metrics served by
- * @willsoto/nestjs-prometheus) every second while requests run, with the
- * shipped rule file loaded. The rules' `for:` durations (minutes, for
- * production) are set to 0 in the copy the test loads, and so are nothing else:
- * the expressions are the shipped ones.
+ * A real Prometheus server scrapes the sample app (its /metrics served by
+ * @willsoto/nestjs-prometheus, counted by prometheusMetrics(), booted as
+ * test/e2e/sample-app.e2e.spec.ts boots it) every second while the demo's
+ * requests run, with the shipped rule file loaded. The rules' `for:` durations
+ * (minutes, for production) are set to 0 in the copy the test loads, and
+ * nothing else: the expressions are the shipped ones.
  */
-describeWithPrometheus('a Prometheus server scraping the app, with the shipped rules', () => {
+describeWithPrometheus('a Prometheus server scraping the sample app, with the shipped rules', () => {
   let app: INestApplication;
   let server: PrometheusServer;
   beforeAll(async () => {
-    app = await bootApp({
-      agentLogging: { integrations: [prometheusMetrics()] },
-      metadata: { imports: [PrometheusModule.register({ defaultMetrics: { enabled: false } })], controllers: [AgentController], providers: [Tools, Model, SupportAgent] },
-    });
+    process.env.AGENT_LOG_FILE = logFile;
+    // Required only now, after AGENT_LOG_FILE is set (an import would be hoisted above it).
+    const { AppModule } = require('../../sample-app/src/app.module.js') as typeof import('../../sample-app/src/app.module.js', { with: { 'resolution-mode': 'import' } });
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    app = moduleRef.createNestApplication({ bufferLogs: true });
+    app.useLogger(app.get(Logger));
+    await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as { port: number };
     const rules = readFileSync(join(monitoring, 'prometheus', 'agent-alerts.rules.yml'), 'utf8').replace(/^(\s*)for: \S+$/gm, '$1for: 0s');
     server = await startPrometheus({ binary: prometheus!, targets: [`127.0.0.1:${port}`], rules: [rules] });
@@ -104,18 +60,19 @@ describeWithPrometheus('a Prometheus server scraping the app, with the shipped r
   afterAll(async () => {
     await server?.stop();
     await app?.close();
+    delete process.env.AGENT_LOG_FILE;
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('counts what the events say, and fires AgentToolErrorRateRising while a tool keeps failing', async () => {
-    capture.clear();
     const http = app.getHttpServer();
     let running = true;
-    // Requests run while Prometheus scrapes: a refund (failing) and an answer (ok) every 50 ms.
+    let sent = 0;
+    // The demo's requests, round after round, while Prometheus scrapes: the refund's create_refund fails every time.
     const traffic = (async () => {
       while (running) {
-        await request(http).post('/agent/refund').expect(201, { failed: 'PaymentGatewayTimeoutError' });
-        await request(http).post('/agent/answer').expect(201);
-        await sleep(50);
+        for (const body of SUPPORT_QUESTIONS) await request(http).post('/support/ask').send(body).then(() => sent++);
+        for (const body of ORDER_DESK_QUESTIONS) await request(http).post('/orders/ask').send(body).then(() => sent++);
       }
     })();
     try {
@@ -123,25 +80,24 @@ describeWithPrometheus('a Prometheus server scraping the app, with the shipped r
         const alerts = await server.alerts();
         return alerts.find((a) => a.labels.alertname === 'AgentToolErrorRateRising' && a.state === 'firing');
       });
-      expect(firing.labels).toEqual({ alertname: 'AgentToolErrorRateRising', agent: 'refunds', tool: 'create_refund', severity: 'warning' });
-      expect(firing.annotations.summary).toBe('Tool create_refund of agent refunds fails on 100% of its calls');
-      expect(firing.annotations.runbook).toMatch(/: agent-log runs --agent refunds --status error --sort errors --since 1h app\.log$/);
-      // The tool that works does not alert; the agent whose every run fails does.
-      const alerts = await server.alerts();
-      expect(alerts.filter((a) => a.labels.tool === 'search_docs')).toEqual([]);
-      expect(alerts.find((a) => a.labels.alertname === 'AgentRunFailureRateRising')?.labels).toMatchObject({ agent: 'refunds' });
+      expect(firing.labels).toEqual({ alertname: 'AgentToolErrorRateRising', agent: 'support', tool: 'create_refund', severity: 'warning' });
+      expect(firing.annotations.summary).toBe('Tool create_refund of agent support fails on 100% of its calls');
+      expect(firing.annotations.runbook).toMatch(/: agent-log runs --agent support --status error --sort errors --since 1h app\.log$/);
+      // Tools that fail now and then (lookup_order on an unknown order: a third of its calls) do not alert;
+      // the agent most of whose runs fail does, and so does the runaway's repeated search.
+      const alerts = await eventually('AgentLoopDetected to fire', async () => {
+        const now = await server.alerts();
+        return now.some((a) => a.labels.alertname === 'AgentLoopDetected' && a.state === 'firing') ? now : undefined;
+      });
+      expect(alerts.filter((a) => a.labels.alertname === 'AgentToolErrorRateRising').map((a) => a.labels.tool)).toEqual(['create_refund']);
+      expect(alerts.find((a) => a.labels.alertname === 'AgentRunFailureRateRising')?.labels).toMatchObject({ agent: 'support' });
+      expect(alerts.find((a) => a.labels.alertname === 'AgentLoopDetected')?.labels).toEqual({
+        alertname: 'AgentLoopDetected', agent: 'support', tool: 'search_docs', action: 'warned', severity: 'warning',
+      });
     } finally {
       running = false;
       await traffic;
     }
-    await settleLogs();
-
-    // Once traffic stopped and a scrape or two went by, PromQL sees exactly the counts the events have.
-    const events = capture.events;
-    const failedRefunds = events.filter((e) => e.event === 'tool_result' && e.tool === 'create_refund' && e.status === 'error').length;
-    const runsOk = events.filter((e) => e.event === 'run_finished' && e.agent === 'support' && e.status === 'ok').length;
-    const inputTokens = events.filter((e) => e.event === 'llm_result').reduce((n, e) => n + (e.token_usage as { input_tokens: number }).input_tokens, 0);
-    expect(failedRefunds).toBeGreaterThan(5);
     const scalar = async (expr: string) => {
       const { status, result } = await server.query(expr);
       expect(status).toBe('success');
@@ -150,12 +106,40 @@ describeWithPrometheus('a Prometheus server scraping the app, with the shipped r
     // A scrape that began after the last request ended.
     const stoppedAt = Date.now() / 1000;
     await eventually('a scrape after the traffic stopped', async () => ((await scalar('max(timestamp(up))'))! > stoppedAt + 0.1 ? true : undefined));
-    expect(await scalar('sum(agent_tool_calls_total{tool="create_refund",status="error"})')).toBe(failedRefunds);
-    expect(await scalar('sum(agent_runs_total{agent="support",status="ok",stop_reason="completed"})')).toBe(runsOk);
-    expect(await scalar('sum(agent_runs_total{agent="refunds",status="error",stop_reason="tool_error"})')).toBe(failedRefunds);
-    expect(await scalar('sum(agent_llm_tokens_total{kind="input"})')).toBe(inputTokens);
-    expect(await scalar('sum(agent_runs_in_flight)')).toBe(0);
+    const counted = {
+      failedRefunds: await scalar('sum(agent_tool_calls_total{tool="create_refund",status="error"})'),
+      supportOk: await scalar('sum(agent_runs_total{agent="support",status="ok",stop_reason="completed"})'),
+      supportToolErrors: await scalar('sum(agent_runs_total{agent="support",status="error",stop_reason="tool_error"})'),
+      runawayStops: await scalar('sum(agent_runs_total{agent="support",stop_reason="max_steps"})'),
+      orderDeskRuns: await scalar('sum(agent_runs_total{agent="order_desk"})'),
+      inputTokens: await scalar('sum(agent_llm_tokens_total{kind="input"})'),
+      loops: await scalar('sum(agent_loops_detected_total{tool="search_docs",action="warned"})'),
+      inFlight: await scalar('sum(agent_runs_in_flight)'),
+    };
     expect(await scalar('histogram_quantile(0.95, sum by (le) (rate(agent_tool_duration_seconds_bucket{tool="search_docs"}[1m])))')).toBeLessThan(0.08);
+
+    // What the app wrote to its log, once the asynchronous file destination has written the last run out.
+    let events: LogLine[] = [];
+    for (let i = 0; i < 100; i++) {
+      events = readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogLine).filter((l) => l.schema === 'agent-log/1');
+      if (events.filter((e) => e.event === 'run_finished').length >= sent) break;
+      await sleep(20);
+    }
+    const count = (pick: (e: LogLine) => boolean) => events.filter(pick).length;
+    const finished = (agent: string, status: string | undefined, stop: string) => (e: LogLine) =>
+      e.event === 'run_finished' && e.agent === agent && (status === undefined || e.status === status) && e.stop_reason === stop;
+    expect(count((e) => e.event === 'run_finished')).toBe(sent);
+    expect(counted).toEqual({
+      failedRefunds: count((e) => e.event === 'tool_result' && e.tool === 'create_refund' && e.status === 'error'),
+      supportOk: count(finished('support', 'ok', 'completed')),
+      supportToolErrors: count(finished('support', 'error', 'tool_error')),
+      runawayStops: count(finished('support', undefined, 'max_steps')),
+      orderDeskRuns: count((e) => e.event === 'run_finished' && e.agent === 'order_desk'),
+      inputTokens: events.filter((e) => e.event === 'llm_result').reduce((n, e) => n + ((e.token_usage as { input_tokens?: number } | undefined)?.input_tokens ?? 0), 0),
+      loops: count((e) => e.event === 'loop_detected' && e.tool === 'search_docs' && e.action === 'warned'),
+      inFlight: 0,
+    });
+    expect(counted.failedRefunds).toBeGreaterThan(2);
   }, 60_000);
 
   it("runs every query of the shipped Grafana dashboard without an error", async () => {
@@ -168,6 +152,6 @@ describeWithPrometheus('a Prometheus server scraping the app, with the shipped r
       }
     }
     // And the variable's query finds the agents.
-    expect((await server.query('group by (agent) (agent_runs_total)')).result.map((r) => r.metric.agent).sort()).toEqual(['refunds', 'support']);
+    expect((await server.query('group by (agent) (agent_runs_total)')).result.map((r) => r.metric.agent).sort()).toEqual(['order_desk', 'support']);
   });
 });

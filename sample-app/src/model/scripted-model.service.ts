@@ -51,7 +51,8 @@ export class ScriptedModelService {
       function: { name, arguments: JSON.stringify(args) },
     });
     const order = /order\s+([A-Z]-\d+)/i.exec(question)?.[1];
-    if (/keep searching/i.test(question)) return call('search_docs', { query: `${question} (attempt ${done + 1})` });
+    // A runaway: the same search again and again (the loop guard warns on the third), until maxSteps stops it.
+    if (/keep searching/i.test(question)) return call('search_docs', { query: question });
     if (done === 0 && order) return call('lookup_order', { orderId: order.toUpperCase() });
     if (done === 1 && order && /refund/i.test(question)) return call('create_refund', { orderId: order.toUpperCase(), reason: question });
     if (done === 0) return call('search_docs', { query: question });

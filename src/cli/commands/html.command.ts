@@ -8,7 +8,7 @@ import { renderPage } from '../views/html-page.js';
 import { renderRunsTable, renderStatsSection } from '../views/html-report.js';
 import { renderRunSection } from '../views/html-waterfall.js';
 import { resolveSources } from '../reading/input-sources.js';
-import { PriceTable } from '../model/price-table.js';
+import { readPriceFile } from '../reading/price-file.js';
 import { readEvents } from '../reading/read-events.js';
 import { RunStats } from '../model/run-stats.js';
 import { RunSummaries } from '../model/run-summary.js';
@@ -29,7 +29,7 @@ interface HtmlOptions {
 async function reportAll(files: string[], opts: HtmlOptions) {
   const limit = Number(opts.limit);
   if (!Number.isInteger(limit) || limit < 0) throw new CliError(`--limit: expected a whole number (got ${JSON.stringify(opts.limit)})`);
-  const prices = opts.prices !== undefined ? PriceTable.fromFile(opts.prices) : undefined;
+  const prices = opts.prices !== undefined ? readPriceFile(opts.prices) : undefined;
   const sources = await resolveSources(files);
   const stats = new RunStats(10, prices);
   const summaries = new RunSummaries(prices);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { noteReport, printJson, printText } from './command-output.js';
 import { resolveSources } from '../reading/input-sources.js';
-import { PriceTable } from '../model/price-table.js';
+import { readPriceFile } from '../reading/price-file.js';
 import { readEvents } from '../reading/read-events.js';
 import { RunSummaries, type RunSummary } from '../model/run-summary.js';
 import { renderRunsText } from '../views/runs-text.js';
@@ -19,6 +19,7 @@ interface RunsOptions {
   since?: string;
   until?: string;
   stopReason?: string;
+  loops?: boolean;
   slowerThan?: string;
   sort: string;
   reverse?: boolean;
@@ -45,6 +46,7 @@ function runFilter(opts: RunsOptions): (r: RunSummary) => boolean {
   return (r) =>
     (!statuses || statuses.includes(r.status)) &&
     (!reasons || (r.stop_reason !== undefined && reasons.includes(r.stop_reason))) &&
+    (!opts.loops || r.loops !== undefined) &&
     (opts.agent === undefined || r.agent === opts.agent) &&
     (opts.user === undefined || r.user_id === opts.user) &&
     (opts.request === undefined || r.request_id === opts.request) &&
@@ -61,7 +63,8 @@ export function registerRuns(program: Command): void {
     .argument('[files...]', 'NDJSON log files or globs, gzip too; standard input when none or "-"')
     .option('--json', 'print JSON for scripts')
     .option('--status <status>', 'only runs with this status: ok, error, cancelled, unfinished (comma-separated for several)')
-    .option('--stop-reason <reason>', 'only runs that stopped for this reason (comma-separated for several)')
+    .option('--stop-reason <reason>', 'only runs that stopped for this reason (comma-separated for several): max_steps, loop_detected, budget_exceeded for the guards')
+    .option('--loops', 'only runs in which the loop guard saw a loop (loop_detected), whether it warned or refused')
     .option('--agent <name>', 'only runs of this agent')
     .option('--user <user_id>', 'only runs of this user')
     .option('--request <request_id>', 'only runs started by this request (the x-request-id an access log or a support ticket has)')
@@ -79,7 +82,7 @@ export function registerRuns(program: Command): void {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 0) throw new CliError(`--limit: expected a whole number, 0 for all (got ${JSON.stringify(opts.limit)})`);
       const keep = runFilter(opts);
-      const prices = opts.prices !== undefined ? PriceTable.fromFile(opts.prices) : undefined;
+      const prices = opts.prices !== undefined ? readPriceFile(opts.prices) : undefined;
       const sources = await resolveSources(files);
       const summaries = new RunSummaries(prices);
       const report = await readEvents(sources, (e) => summaries.add(e), { ignore: ['tool_call'] });

@@ -4,12 +4,27 @@ import { noteReport, printJson, printText } from './command-output.js';
 import { formatCount, formatMs, formatPercent, formatUsd } from '../views/format-units.js';
 import { resolveSources } from '../reading/input-sources.js';
 import type { LogEvent } from '../reading/log-event.js';
-import { PriceTable } from '../model/price-table.js';
+import { readPriceFile } from '../reading/price-file.js';
 import { readEvents } from '../reading/read-events.js';
 import { RunStats, type Stats } from '../model/run-stats.js';
 import { renderRunsText } from '../views/runs-text.js';
 import { color, renderTable, safeText } from '../views/terminal-text.js';
 import { parseInstant } from './time-filters.js';
+
+/** The guards' section: the runs they stopped, and per tool the loops the loop guard saw. */
+function renderGuards(guards: Stats['guards'], counts: (o: Record<string, number>) => string): string[] {
+  const limits = Object.keys(guards.budget_limits).length ? ` (budget_exceeded by limit: ${counts(guards.budget_limits)})` : '';
+  const stops = Object.keys(guards.stops).length ? `runs stopped by a guard: ${counts(guards.stops)}${limits}` : 'no run was stopped by a guard';
+  if (guards.loops.length === 0) return [stops, 'no loop detected'];
+  return [
+    stops,
+    renderTable(
+      ['loops (loop_detected) by tool', 'runs', 'warned', 'refused'],
+      guards.loops.map((l) => [safeText(l.tool, 40), String(l.runs), String(l.warned), l.refused ? color.yellow(String(l.refused)) : '0']),
+      ['left', 'right', 'right', 'right'],
+    ),
+  ];
+}
 
 /** `stats` as text: one section per question on-call asks. */
 function renderStats(stats: Stats, priced: boolean): string {
@@ -42,6 +57,9 @@ function renderStats(stats: Stats, priced: boolean): string {
       ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     ),
     '',
+    color.bold('guards'),
+    ...renderGuards(stats.guards, counts),
+    '',
     color.bold('slowest runs'),
     renderRunsText(stats.slowest, priced),
     '',
@@ -56,7 +74,7 @@ function renderStats(stats: Stats, priced: boolean): string {
 export function registerStats(program: Command): void {
   program
     .command('stats')
-    .description('per tool and per model: calls, errors, latency p50/p95/p99, tokens; stop reasons, runs per minute, slowest and most expensive runs')
+    .description('per tool and per model: calls, errors, latency p50/p95/p99, tokens; stop reasons, what the guards stopped and the loops per tool, runs per minute, slowest and most expensive runs')
     .argument('[files...]', 'NDJSON log files or globs, gzip too; standard input when none or "-"')
     .option('--json', 'print JSON for scripts')
     .option('--prices <file>', 'a JSON price table, USD per million tokens: {"gpt-4o-mini": {"input": 0.15, "output": 0.6}}')
@@ -69,7 +87,7 @@ export function registerStats(program: Command): void {
       if (!Number.isInteger(top) || top < 0) throw new CliError(`--top: expected a whole number (got ${JSON.stringify(opts.top)})`);
       const since = opts.since !== undefined ? parseInstant(opts.since, '--since') : -Infinity;
       const until = opts.until !== undefined ? parseInstant(opts.until, '--until') : Infinity;
-      const prices = opts.prices !== undefined ? PriceTable.fromFile(opts.prices) : undefined;
+      const prices = opts.prices !== undefined ? readPriceFile(opts.prices) : undefined;
       const sources = await resolveSources(files);
       const stats = new RunStats(top, prices);
       const visit = (e: LogEvent) => {

@@ -1,5 +1,6 @@
-import { formatMs } from '../views/format-units.js';
-import type { RunView, StepView } from './run-view.js';
+import { formatCount, formatMs } from '../views/format-units.js';
+import { budgetStop } from './budget-stop.js';
+import type { Notice, RunView, StepView } from './run-view.js';
 
 export interface StopExplanation {
   /** One sentence for on-call: "stopped: tool `refund` failed with TimeoutError after 3 steps". */
@@ -29,8 +30,38 @@ function firstFailure(run: RunView): StepView | undefined {
   return byIndex ?? run.steps.find((s) => s.status === 'error');
 }
 
-/** Why the run stopped, in one sentence, and where to look. */
+const loopsOf = (run: RunView): Notice[] => run.notices.filter((n) => n.event === 'loop_detected');
+
+/** A loop the guard saw in a run that stopped for another reason (it only warned, or the run went on to something else). */
+function loopNote(run: RunView): string {
+  const loops = loopsOf(run);
+  if (loops.length === 0 || run.stop_reason === 'loop_detected') return '';
+  const [first] = loops;
+  const what = first.tool !== undefined ? `tool \`${first.tool}\`` : 'a tool';
+  const more = loops.length > 1 ? `, and ${loops.length - 1} more` : '';
+  return `; the loop guard saw ${what} called again with the same arguments${first.detail ? ` (${first.detail})` : ''}${more}`;
+}
+
+/** A budget stop: which limit, when the error the run threw says; else what the run spent. */
+function budgetSentence(run: RunView, steps: string): string {
+  const spent = budgetStop(run);
+  if (spent?.limit === 'maxTokens') {
+    return `stopped: the token budget was spent (maxTokens ${formatCount(spent.budget)}, spent ${formatCount(spent.spent)}) ${steps}; the next step was refused`;
+  }
+  if (spent?.limit === 'maxCostUsd') {
+    return `stopped: the cost budget was spent (maxCostUsd $${spent.budget}, spent $${spent.spent}) ${steps}; the next step was refused`;
+  }
+  const used = run.token_usage ? ` (${formatCount(run.token_usage.total_tokens)} tokens used)` : '';
+  return `stopped: the run's token or cost budget was spent${used} ${steps}; the next step was refused`;
+}
+
+/** Why the run stopped, in one sentence, and where to look; a loop the guard saw on the way is added to it. */
 export function explainStop(run: RunView): StopExplanation {
+  const stop = explainEnding(run);
+  return { ...stop, sentence: stop.sentence + loopNote(run) };
+}
+
+function explainEnding(run: RunView): StopExplanation {
   const steps = `after ${plural(run.total_steps, 'step')}`;
   const first = firstFailure(run);
   switch (run.stop_reason) {
@@ -70,13 +101,14 @@ export function explainStop(run: RunView): StopExplanation {
         failure_step_index: run.steps.find((s) => s.status !== 'ok')?.step_index,
       };
     case 'loop_detected': {
-      const loop = [...run.notices].reverse().find((n) => n.event === 'loop_detected');
+      const loops = loopsOf(run);
+      const loop = [...loops].reverse().find((n) => n.action === 'refused') ?? loops[loops.length - 1];
       const what = loop?.tool !== undefined ? ` tool \`${loop.tool}\`` : ' a tool';
       const detail = loop?.detail ? ` (${loop.detail})` : '';
       return { sentence: `stopped: the loop guard refused${what} called again with the same arguments${detail} ${steps}`, failure_step_index: loop?.step_index };
     }
     case 'budget_exceeded':
-      return { sentence: `stopped: the run's token or cost budget was spent ${steps}; the next step was refused` };
+      return { sentence: budgetSentence(run, steps) };
     case 'shutdown':
       return { sentence: `stopped: the process shut down with the run in flight, ${steps}` };
     default:

@@ -1,6 +1,6 @@
 import { LatencySketch } from './latency-sketch.js';
 import { addCounts, type LogEvent } from '../reading/log-event.js';
-import type { PriceTable } from './price-table.js';
+import type { PriceTable } from '../../core/pricing/price-table.js';
 import { RunSummaries, type RunSummary } from './run-summary.js';
 
 export interface LatencyQuantiles {
@@ -29,9 +29,27 @@ export interface ModelStats extends LatencyQuantiles {
   cost_usd?: number;
 }
 
+/** One tool the loop guard caught: in how many runs, how many loop_detected events of each action. */
+export interface LoopStats {
+  tool: string;
+  runs: number;
+  warned: number;
+  refused: number;
+}
+
+/** What the guards did: loops per tool, the runs they stopped, and which budget the budget stops spent. */
+export interface GuardStats {
+  loops: LoopStats[];
+  /** Runs ended by a guard, by stop reason: max_steps, loop_detected, budget_exceeded. */
+  stops: Record<string, number>;
+  /** budget_exceeded runs by the limit they spent (`unknown` when the log does not say: the body answered anyway). */
+  budget_limits: Record<string, number>;
+}
+
 export interface Stats {
   runs: { total: number; by_status: Record<string, number> };
   stop_reasons: Record<string, number>;
+  guards: GuardStats;
   runs_per_minute: { average: number; peak: number; peak_minute?: string; per_minute: { minute: string; runs: number }[] };
   tools: ToolStats[];
   models: ModelStats[];
@@ -42,6 +60,7 @@ export interface Stats {
 }
 
 const RECENT = 10_000;
+const GUARD_STOPS = new Set(['max_steps', 'loop_detected', 'budget_exceeded']);
 
 interface Accumulator {
   calls: number;
@@ -88,6 +107,11 @@ export class RunStats {
   private readonly stopReasons = new Map<string, number>();
   private readonly byStatus = new Map<string, number>();
   private readonly perMinute = new Map<number, number>();
+  private readonly loops = new Map<string, LoopStats>();
+  /** The tools each run in flight looped on, to count runs per tool once. */
+  private readonly loopedTools = new Map<string, Set<string>>();
+  private readonly guardStops = new Map<string, number>();
+  private readonly budgetLimits = new Map<string, number>();
   private readonly slowest: TopList;
   private readonly expensive: TopList;
   private total = 0;
@@ -125,6 +149,9 @@ export class RunStats {
       case 'llm_result':
         this.step(this.models, e.model, e);
         break;
+      case 'loop_detected':
+        this.loop(e);
+        break;
       case 'run_finished':
         this.fold(run);
         this.runs.byId.delete(run.run_id);
@@ -153,7 +180,32 @@ export class RunStats {
     }
   }
 
+  private loop(e: LogEvent) {
+    const tool = e.tool ?? '?';
+    let row = this.loops.get(tool);
+    if (!row) {
+      row = { tool, runs: 0, warned: 0, refused: 0 };
+      this.loops.set(tool, row);
+    }
+    if (e.action === 'refused') row.refused++;
+    else row.warned++;
+    let tools = this.loopedTools.get(e.run_id);
+    if (!tools) this.loopedTools.set(e.run_id, (tools = new Set()));
+    if (!tools.has(tool)) {
+      tools.add(tool);
+      row.runs++;
+    }
+  }
+
   private fold(run: RunSummary) {
+    this.loopedTools.delete(run.run_id);
+    if (run.stop_reason !== undefined && GUARD_STOPS.has(run.stop_reason)) {
+      this.guardStops.set(run.stop_reason, (this.guardStops.get(run.stop_reason) ?? 0) + 1);
+      if (run.stop_reason === 'budget_exceeded') {
+        const limit = run.budget?.limit ?? 'unknown';
+        this.budgetLimits.set(limit, (this.budgetLimits.get(limit) ?? 0) + 1);
+      }
+    }
     this.total++;
     this.byStatus.set(run.status, (this.byStatus.get(run.status) ?? 0) + 1);
     const reason = run.stop_reason ?? '(none)';
@@ -182,6 +234,11 @@ export class RunStats {
     return {
       runs: { total: this.total, by_status: Object.fromEntries(this.byStatus) },
       stop_reasons: Object.fromEntries([...this.stopReasons.entries()].sort((a, b) => b[1] - a[1])),
+      guards: {
+        loops: [...this.loops.values()].sort((a, b) => b.warned + b.refused - (a.warned + a.refused) || b.runs - a.runs),
+        stops: Object.fromEntries([...this.guardStops.entries()].sort((a, b) => b[1] - a[1])),
+        budget_limits: Object.fromEntries(this.budgetLimits),
+      },
       runs_per_minute: {
         average: span ? Math.round((started / span) * 100) / 100 : 0,
         peak: peak?.[1] ?? 0,

@@ -1,5 +1,6 @@
+import type { PriceTable } from '../../core/pricing/price-table.js';
 import { addCounts, type LogEvent } from '../reading/log-event.js';
-import type { PriceTable } from './price-table.js';
+import { budgetStop, type BudgetStop } from './budget-stop.js';
 
 /** One row of `runs`: what a run was, without its steps. */
 export interface RunSummary {
@@ -29,6 +30,10 @@ export interface RunSummary {
   first_error?: { step_index: number; kind: 'tool' | 'model'; name: string; error_class?: string };
   /** With a price table: the summed cost of the run's model calls, in USD. */
   cost_usd?: number;
+  /** The loop guard's loop_detected events in the run: how many, the tool (the refused one first), whether a call was refused. */
+  loops?: { count: number; tool: string; refused: boolean };
+  /** A budget_exceeded run: the limit it spent, when the error it threw says. */
+  budget?: BudgetStop;
 }
 
 /**
@@ -70,7 +75,16 @@ export class RunSummaries {
       case 'llm_result':
         this.addStepResult(run, e);
         break;
+      case 'loop_detected': {
+        const refused = e.action === 'refused';
+        const loops = run.loops ?? { count: 0, tool: e.tool ?? '?', refused };
+        loops.count++;
+        if (refused && !loops.refused) Object.assign(loops, { tool: e.tool ?? '?', refused });
+        run.loops = loops;
+        break;
+      }
       case 'run_finished':
+        if (e.stop_reason === 'budget_exceeded') run.budget = budgetStop(e);
         run.status = e.status ?? 'error';
         run.stop_reason = e.stop_reason;
         run.steps = e.total_steps ?? run.steps;

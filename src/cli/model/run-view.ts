@@ -1,5 +1,5 @@
 import type { TokenUsage } from '../../core/events/agent-event.js';
-import { RAW, type LogEvent } from '../reading/log-event.js';
+import type { LogEvent } from '../reading/log-event.js';
 
 /** One step of a run, assembled from its agent_step / tool_call / *_result events. */
 export interface StepView {
@@ -66,15 +66,15 @@ export interface Notice {
   tool?: string;
   /** For `loop_detected`: "3 identical calls in a row, refused". */
   detail?: string;
+  /** For `loop_detected`: whether the guard only warned or also refused the call. */
+  action?: 'warned' | 'refused';
 }
 
 /** A loop_detected event in words, from its fields (repeats, rule, action). */
 function loopDetail(e: LogEvent): string | undefined {
-  const raw = e[RAW];
-  const repeats = typeof raw?.repeats === 'number' ? raw.repeats : undefined;
-  const rule = raw?.rule === 'consecutive' ? ' in a row' : raw?.rule === 'window' ? ' among the recent calls' : '';
-  const action = raw?.action === 'refused' || raw?.action === 'warned' ? `, ${raw.action}` : '';
-  return repeats !== undefined ? `${repeats} identical calls${rule}${action}` : undefined;
+  const rule = e.rule === 'consecutive' ? ' in a row' : e.rule === 'window' ? ' among the recent calls' : '';
+  const action = e.action === 'refused' || e.action === 'warned' ? `, ${e.action}` : '';
+  return e.repeats !== undefined ? `${e.repeats} identical calls${rule}${action}` : undefined;
 }
 
 /** Which step of its run an event belongs to: its span, else its step index. */
@@ -142,7 +142,9 @@ export function buildRunView(events: readonly LogEvent[]): RunView {
       default:
         run.notices.push({
           event: e.event, seq: e.seq, time: e.time, step_index: e.step_index, tool: e.tool,
-          detail: e.event === 'loop_detected' ? loopDetail(e) : undefined,
+          ...(e.event === 'loop_detected'
+            ? { detail: loopDetail(e), action: e.action === 'refused' || e.action === 'warned' ? e.action : undefined }
+            : {}),
         });
     }
   }

@@ -2,6 +2,7 @@ import type {
   AgentEventName,
   AgentStepEvent,
   LlmResultEvent,
+  LoopDetectedEvent,
   RunFinishedEvent,
   RunStartedEvent,
   TokenUsage,
@@ -15,6 +16,7 @@ type AllFields = Own<RunStartedEvent> &
   Own<ToolCallEvent> &
   Own<ToolResultEvent> &
   Own<LlmResultEvent> &
+  Own<LoopDetectedEvent> &
   Own<RunFinishedEvent>;
 
 /**
@@ -23,7 +25,7 @@ type AllFields = Own<RunStartedEvent> &
  * milliseconds, read once here so nobody parses timestamps twice.
  */
 export type LogEvent = Partial<AllFields> & {
-  /** One of ours, or an event of a newer version of the library (`loop_detected`): shown, never misread. */
+  /** One of ours, or an event of a newer version of the library (`memory_compacted`): shown, never misread. */
   event: AgentEventName | (string & {});
   run_id: string;
   seq: number;
@@ -35,7 +37,7 @@ export type LogEvent = Partial<AllFields> & {
 /** Where an event keeps its parsed line: a symbol, so JSON.stringify leaves it out. */
 export const RAW = Symbol('raw line');
 
-const EVENT_NAMES = new Set<string>(['run_started', 'agent_step', 'tool_call', 'tool_result', 'llm_result', 'run_finished']);
+const EVENT_NAMES = new Set<string>(['run_started', 'agent_step', 'tool_call', 'tool_result', 'llm_result', 'loop_detected', 'run_finished']);
 /** An event name a newer library may write: accepted on our own lines (schema agent-log/1) only. */
 const NEWER_EVENT = /^[a-z][a-z0-9_]{0,63}$/;
 
@@ -45,10 +47,11 @@ const MAX_STRING = 4096;
 const STRING_FIELDS = [
   'timestamp', 'trace_id', 'span_id', 'parent_span_id', 'agent', 'request_id', 'user_id', 'parent_run_id', 'task_hash',
   'step_type', 'tool', 'model', 'args_hash', 'status', 'error_class', 'error_message', 'result_hash', 'finish_reason',
-  'stop_reason', 'trace_flags',
+  'stop_reason', 'trace_flags', 'rule', 'action',
 ] as const;
 const NUMBER_FIELDS = [
   'step_index', 'latency_ms', 'total_steps', 'total_latency_ms', 'tool_calls', 'llm_calls', 'errors', 'first_error_step_index',
+  'repeats',
 ] as const;
 const TOKEN_FIELDS = [
   'input_tokens', 'output_tokens', 'total_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'reasoning_tokens',

@@ -30,8 +30,10 @@ function label(row: TimelineRow): string {
   }
   if (row.type === 'gap') return color.dim(`${indent}· gap`);
   const { step } = row;
+  // ⟳: the loop guard saw this call complete a loop (loop_detected on this step).
+  const loop = row.run.notices.some((n) => n.event === 'loop_detected' && n.step_index === step.step_index) ? color.yellow(' ⟳') : '';
   const text = `${indent}${step.step_index} ${step.kind} ${safeText(step.name, 40)}`;
-  return row.failure ? color.bold(color.red(`${text} ✖`)) : text;
+  return row.failure ? color.bold(color.red(`${text} ✖`)) + loop : text + loop;
 }
 
 function tokens(row: TimelineRow): string {
@@ -96,6 +98,21 @@ function failures(timeline: Timeline): string[] {
   return lines.length ? ['', 'failed steps:', ...lines] : [];
 }
 
+/** What the loop guard saw (loop_detected): on which step, how many identical calls, warned or refused. */
+function loops(timeline: Timeline): string[] {
+  const lines: string[] = [];
+  for (const row of timeline.rows) {
+    if (row.type !== 'run') continue;
+    for (const n of row.run.notices) {
+      if (n.event !== 'loop_detected') continue;
+      const where = n.step_index !== undefined ? `step ${n.step_index}` : 'a refused call (no step),';
+      const detail = n.detail ? `: ${safeText(n.detail, 80)}` : '';
+      lines.push(`  ${color.yellow('⟳')} ${where} tool ${safeText(n.tool ?? '?', 40)} (run ${safeText(row.run.run_id.slice(0, 13))})${detail}`);
+    }
+  }
+  return lines.length ? ['', 'the loop guard saw the same call again and again (loop_detected):', ...lines] : [];
+}
+
 /** The app's own log lines inside the run (scrubbed), at their offset on the time axis; without --app-logs, how many. */
 function appLogs(timeline: Timeline, { count, lines }: AppLogs): string[] {
   if (!lines) {
@@ -134,5 +151,5 @@ export function renderWaterfallText(timeline: Timeline, width: number, lines: Ap
     ['left', 'left', 'right', 'right', 'left'],
   );
   const note = color.dim('bars share one time axis; positions from millisecond timestamps (±1 ms), lengths from latency_ms; gaps are time in the run outside instrumented steps');
-  return [...headers(timeline, match), '', table, ...failures(timeline), ...appLogs(timeline, lines), '', note].join('\n');
+  return [...headers(timeline, match), '', table, ...failures(timeline), ...loops(timeline), ...appLogs(timeline, lines), '', note].join('\n');
 }

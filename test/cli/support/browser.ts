@@ -1,10 +1,10 @@
 /// <reference lib="dom" />
 // The functions given to page.evaluate run in the browser.
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
-/** Debian's chromium (`apt-get install chromium`), driven by playwright-core: no browser download. */
-export const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
+/** Debian's chromium (`apt-get install chromium`), driven by playwright-core: no browser download. The one scripts/screenshot.js uses. */
+const chromium = require('../../../scripts/chromium.js') as { CHROMIUM: string | undefined; launchChromium(): Promise<Browser> };
+export const CHROMIUM = chromium.CHROMIUM;
 
 if (!CHROMIUM) {
   const message = 'chromium is not installed: the headless-browser checks of the HTML page cannot run (apt-get install chromium)';
@@ -15,12 +15,7 @@ if (!CHROMIUM) {
 
 export const withChromium = CHROMIUM ? it : it.skip;
 
-export function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-}
+export const launch = (): Promise<Browser> => chromium.launchChromium();
 
 /** What the page reported about its Content-Security-Policy and its own errors while it was open. */
 export interface PageWatch {
