@@ -29,11 +29,9 @@ export {
   withAgentRun,
   withAgentTool,
   withAgentLlm,
-  agentTraceHeaders,
-  withAgentTraceContext,
   type AgentRunInfo,
-  type HeadersLike,
 } from './core/agent-context.js';
+export { agentTraceHeaders, withAgentTraceContext, type HeadersLike } from './core/trace-headers.js';
 export { agentLogMixin } from './core/agent-log-mixin.js';
 export {
   AgentGuardError,

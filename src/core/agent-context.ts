@@ -1,7 +1,6 @@
 import { installedEngine } from './engine.js';
-import { currentFrame, runInRequestScope } from './run-context.js';
-import { traceScopeFrom, withRunBaggage } from './trace-headers.js';
-import { formatTraceParent } from './traceparent.js';
+import { currentFrame } from './run-context.js';
+import { outboundHeaders } from './trace-headers.js';
 import {
   llmSpec,
   runSpec,
@@ -24,7 +23,7 @@ export interface AgentRunInfo {
   userId?: string;
   /** Aborted when the run times out, is cancelled or the process shuts down: pass it to fetch or a model client. */
   signal: AbortSignal;
-  /** A W3C `traceparent` for outbound calls, so a downstream service joins the trace. */
+  /** A W3C `traceparent` for outbound calls, so a downstream service joins the trace: the one `agentTraceHeaders()` sends. */
   traceparent: string;
 }
 
@@ -49,78 +48,8 @@ export function currentAgentRun(): AgentRunInfo | undefined {
     requestId: frame.request?.requestId,
     userId: frame.request?.userId,
     signal: run.signal,
-    traceparent: formatTraceParent(run.traceId, spanId, run.traceFlags),
+    traceparent: outboundHeaders(run, spanId).traceparent,
   };
-}
-
-/** Headers as fetch, axios and the model SDKs take them. */
-export type HeadersLike = Headers | Iterable<readonly [string, string] | readonly string[]> | Record<string, string | readonly string[] | number | undefined>;
-
-function plainHeaders(base: HeadersLike | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (base === undefined || base === null) return out;
-  if (typeof (base as Headers).forEach === 'function' && !Array.isArray(base)) {
-    (base as Headers).forEach((value, key) => (out[key.toLowerCase()] = value));
-  } else if (typeof (base as Iterable<unknown>)[Symbol.iterator] === 'function') {
-    for (const [key, value] of base as Iterable<readonly string[]>) out[String(key).toLowerCase()] = String(value);
-  } else {
-    for (const [key, value] of Object.entries(base)) if (value !== undefined) out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
-  }
-  return out;
-}
-
-/**
- * The headers that carry the current run and step to another service: W3C
- * `traceparent` (the current step's span), and `baggage` naming the run, so a
- * service with this package records its run as a child of the calling step.
- * With the OpenTelemetry integration, the active context's headers
- * (`tracestate`, other baggage entries) come too. Returns `base` (as a plain
- * object, keys lower-cased) with them added; outside a run, `base` alone.
- *
- * @example
- * await fetch(url, { headers: agentTraceHeaders({ 'content-type': 'application/json' }) });
- * await openai.chat.completions.create(body, { headers: agentTraceHeaders() });
- */
-export function agentTraceHeaders(base?: HeadersLike): Record<string, string> {
-  const out = plainHeaders(base);
-  const frame = currentFrame();
-  const run = frame?.run;
-  if (!run) return out;
-  const carrier: Record<string, string> = {};
-  const inject = run.engine.tracer?.inject;
-  if (inject !== undefined) {
-    try {
-      inject.call(run.engine.tracer, carrier);
-    } catch (err) {
-      run.engine.dropped(err);
-    }
-  }
-  Object.assign(out, carrier);
-  out.traceparent = carrier.traceparent ?? formatTraceParent(run.traceId, frame.spanId ?? run.spanId, run.traceFlags);
-  out.baggage = withRunBaggage(carrier.baggage ?? out.baggage, run.runId);
-  return out;
-}
-
-/**
- * Runs `fn` in the trace its carrier came from (`traceparent`, `baggage`), so
- * runs started inside are children of the calling step and run: for work that
- * no interceptor sees — a BullMQ job, a TCP payload, a message read by hand.
- * A malformed carrier starts a fresh trace, never an error.
- *
- * @example
- * // producer, inside a run:   await queue.add('summarize', { ...data, trace: agentTraceHeaders() });
- * // worker:                   new Worker('q', (job) => withAgentTraceContext(job.data.trace, () => agent.summarize(job.data)));
- */
-export function withAgentTraceContext<T>(carrier: unknown, fn: () => T): T {
-  const get =
-    carrier !== null && typeof carrier === 'object'
-      ? typeof (carrier as Headers).get === 'function'
-        ? (name: string) => (carrier as Headers).get(name)
-        : (name: string) => (carrier as Record<string, unknown>)[name]
-      : () => undefined;
-  // The request the caller is in (its request_id, user_id, its app's engine) stays; only the trace comes from the carrier.
-  const frame = currentFrame();
-  return runInRequestScope({ ...frame?.request, ...traceScopeFrom(get) }, fn, frame?.engine);
 }
 
 const STOP_REASON = /^[a-z][a-z0-9_]{0,63}$/;

@@ -57,6 +57,8 @@ export interface TracedSpan extends TracePosition {
   onEvent(event: UnboundEvent<AgentEventName>): void;
   /** Calls `fn` with this span as the current context of the tracer's library, so work done inside nests under it. */
   enter<T>(fn: () => T): T;
+  /** Ends the span with an error status: its run could not be opened (`errorType`, the failure's class), so no event of it will come. */
+  fail?(errorType: string): void;
 }
 
 /**
@@ -71,6 +73,12 @@ export interface AgentTracer {
   start?(request: SpanRequest): TracedSpan | undefined;
   /** Writes the propagation headers of the current context (`traceparent`, `tracestate`, `baggage`) into `carrier`. */
   inject?(carrier: Record<string, string>): void;
+  /**
+   * Calls `fn` once, inside the context `carrier`'s propagation headers
+   * describe (`withAgentTraceContext`): its trace and baggage in place of the
+   * active ones, so the app's own spans inside join the caller's trace too.
+   */
+  extract?<T>(carrier: Record<string, string>, fn: () => T): T;
 }
 
 /**

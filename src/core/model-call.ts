@@ -2,12 +2,12 @@ import { elapsedMs, monotonicNow } from './clock.js';
 import type { LlmResultEvent, TokenUsage } from './events/agent-event.js';
 import type { Outcome } from './outcome.js';
 import { readModelResult, streamReaderFor, type ModelReading, type StreamReading } from './providers/index.js';
-import { id, reason } from './providers/model-reading.js';
+import { dataView, id, reason } from './providers/model-reading.js';
 import type { LlmSpec } from './specs.js';
 import { normalizeTokenUsage, type UsageExtractor } from './token-usage.js';
 
 /** The llm_result fields a model call's answer gives. */
-export type ModelCallFields = Pick<LlmResultEvent, 'model' | 'token_usage' | 'finish_reason' | 'provider' | 'response_id' | 'provider_request_id' | 'time_to_first_token_ms'>;
+export type ModelCallFields = Pick<LlmResultEvent, 'model' | 'response_model' | 'token_usage' | 'finish_reason' | 'provider' | 'response_id' | 'provider_request_id' | 'time_to_first_token_ms'>;
 
 /**
  * What one model call's answer said, gathered while it arrives: the streamed
@@ -72,8 +72,11 @@ export class ModelCall {
     const streamed = this.stream?.reading() ?? this.loose ?? {};
     const r = merge(merge(merge(final, streamed), this.notes), { requestId: outcome.type === 'error' ? errorRequestId(outcome.error) : undefined });
     const usage = this.extractor ? (value === undefined ? undefined : this.extract(value)) ?? this.extracted : r.usage;
+    const model = this.spec.model ?? r.model ?? this.spec.fallbackModel;
     return {
-      model: this.spec.model ?? r.model ?? this.spec.fallbackModel,
+      model,
+      // The model named in the decorator is `model`; the one that answered (`gpt-4o-2024-08-06`) is kept beside it.
+      response_model: r.model !== model ? r.model : undefined,
       token_usage: usage,
       finish_reason: r.finishReason,
       provider: r.provider,
@@ -104,11 +107,11 @@ function merge(a: ModelReading | undefined, b: ModelReading | undefined): ModelR
   return out;
 }
 
-/** The SDKs' `APIError#requestID` (a plain field, from the request-id header), what one quotes to support. */
+/** The SDKs' `APIError#requestID` (a plain field, from the request-id header), what one quotes to support; no getter is called. */
 function errorRequestId(error: unknown): string | undefined {
   try {
-    return typeof error === 'object' && error !== null ? id((error as { requestID?: unknown }).requestID) : undefined;
+    return typeof error === 'object' && error !== null ? id(dataView(error).requestID) : undefined;
   } catch {
-    return undefined;
+    return undefined; // a revoked Proxy can be no view's target
   }
 }

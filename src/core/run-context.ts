@@ -14,6 +14,11 @@ export interface RequestScope {
   /** The calling run in another service, from the inbound `baggage` (`agent_log.run_id`). */
   parentRunId?: string;
   /**
+   * The trace fields came from a carrier (`withAgentTraceContext`) that the
+   * tracer's context does not hold: they win over the tracer's active span.
+   */
+  traceFromCarrier?: boolean;
+  /**
    * Told the id of each run started in the request outside any other run (a
    * nested run is found through its parent). The Nest adapter uses it to put
    * the run id on the HTTP response; a throw here is counted, never the app's.
@@ -83,23 +88,55 @@ export function addContextBridge(bridge: ContextBridge): () => void {
  * Runs `fn` with `frame` as the current frame; the only way frames are
  * entered. A frame with a tracer's span also enters that span's context, so
  * the code of a step (and the outbound calls an auto-instrumentation traces
- * in it) runs inside the step's span. `fn` runs exactly once whatever the
- * tracer does: one whose `enter` throws before calling it is passed by.
+ * in it) runs inside the step's span.
  */
 export function runInFrame<T>(frame: Frame, fn: () => T): T {
   const traced = frame.traced;
   if (traced === undefined) return storage.run(frame, fn);
-  let called = false;
+  return throughTracer((inner) => traced.enter(inner), () => storage.run(frame, fn), (err) => frame.run?.engine.dropped(err));
+}
+
+/**
+ * Calls `fn` through a tracer's hook that should call it once (a span's
+ * `enter`, a carrier's `extract`), giving the app exactly what `fn` gave:
+ * its return value or its error, whatever the hook returns or throws. `fn`
+ * runs exactly once: a hook that throws before calling it, or never calls
+ * it, is passed by. Anything of the hook's own is counted through `fault`.
+ */
+export function throughTracer<T>(hook: (inner: () => T) => T, fn: () => T, fault: (err: unknown) => void): T {
+  // 0: not called yet, 1: returned `value`, 2: threw `error`.
+  let state = 0;
+  let value: T | undefined;
+  let error: unknown;
+  let faulted = false;
   try {
-    return traced.enter(() => {
-      called = true;
-      return storage.run(frame, fn);
+    hook(() => {
+      // A hook calling it again gets the first outcome, never a second run.
+      if (state === 1) return value as T;
+      if (state === 2) throw error;
+      try {
+        value = fn();
+        state = 1;
+        return value;
+      } catch (err) {
+        error = err;
+        state = 2;
+        throw err;
+      }
     });
   } catch (err) {
-    if (called) throw err;
-    frame.run?.engine.dropped(err);
-    return storage.run(frame, fn);
+    // fn's own error coming back through the hook is the app's, not a fault.
+    if (state !== 2 || err !== error) {
+      faulted = true;
+      fault(err);
+    }
   }
+  if (state === 0) {
+    if (!faulted) fault(new Error('the tracer did not call the code it was given'));
+    return fn();
+  }
+  if (state === 2) throw error;
+  return value as T;
 }
 
 /**

@@ -16,7 +16,7 @@ import type { EventLevel, RunChannel } from './sink/event-sink.js';
 import type { RunSpec, StepSpec } from './specs.js';
 import { isStepCapError } from './step-cap-error.js';
 import { Step } from './step.js';
-import { addTokenUsage } from './token-usage.js';
+import { addTokenUsage, isCompleteUsage } from './token-usage.js';
 
 /** How a run can be ended from outside its body. */
 export type ForcedEnd = 'timeout' | 'shutdown';
@@ -43,6 +43,8 @@ interface RunExtras {
   abortReason?: unknown;
   /** Removes this run's listener from the parent's signal, so many sub-agents do not pile listeners on it. */
   unlinkParent?: () => void;
+  /** Some model step's usage was missing or incomplete: run_finished's token_usage says it is partial. */
+  usagePartial?: boolean;
   /** The calling run in another service (W3C baggage), for a run with no parent run in this process. */
   remoteParentRunId?: string;
   timer?: NodeJS.Timeout;
@@ -146,7 +148,8 @@ export class Run implements Span, Frame, EventRun {
     let remoteParentRunId: string | undefined;
     if (parentRun) position = { traceId: parentRun.traceId, spanId: parent!.spanId ?? parentRun.spanId, traceFlags: parentRun.traceFlags };
     else {
-      const outer = engine.outerContext();
+      // A carrier the tracer could not take in (withAgentTraceContext) wins over its active span.
+      const outer = request?.traceFromCarrier ? undefined : engine.outerContext();
       position = outer?.position ?? requestPosition(request);
       remoteParentRunId = outer?.parentRunId ?? request?.parentRunId;
     }
@@ -158,7 +161,13 @@ export class Run implements Span, Frame, EventRun {
     this.traceFlags = traced?.traceFlags ?? position?.traceFlags ?? '01';
     this.parentSpanId = traced !== undefined ? traced.parentSpanId : position?.spanId;
     if (remoteParentRunId !== undefined) this.extra().remoteParentRunId = remoteParentRunId;
-    this.channel = engine.sink.openRun({ run_id: this.runId, trace_id: this.traceId, trace_flags: this.traceFlags, agent: spec.agent, schema: SCHEMA_VERSION });
+    try {
+      this.channel = engine.sink.openRun({ run_id: this.runId, trace_id: this.traceId, trace_flags: this.traceFlags, agent: spec.agent, schema: SCHEMA_VERSION });
+    } catch (err) {
+      // No run, so no run_finished to end the span: it ends here, before the failure reaches instrument().
+      failSpan(engine, traced, err);
+      throw err;
+    }
 
     const subject = callSubject(args);
     const task = engine.hash(subject);
@@ -381,9 +390,14 @@ export class Run implements Span, Frame, EventRun {
     return this.guards?.budget !== undefined;
   }
 
-  /** A model step's final usage (or none): summed into run_finished and into the budget, replacing what it streamed. */
-  addUsage(step: Step, usage: TokenUsage | undefined, model: string | undefined): void {
+  /**
+   * A model step's final usage (or none): summed into run_finished and into
+   * the budget, replacing what it streamed. A step that got an answer (not
+   * `error`) without both counts makes the run's sum partial.
+   */
+  addUsage(step: Step, usage: TokenUsage | undefined, model: string | undefined, status: StepStatus): void {
     if (usage) this.usage = addTokenUsage(this.usage, usage);
+    if (status !== 'error' && !isCompleteUsage(usage)) this.extra().usagePartial = true;
     this.guards?.budget?.settle(step, usage, model);
   }
 
@@ -481,6 +495,7 @@ export class Run implements Span, Frame, EventRun {
         llm_calls: this.steps - this.toolCalls,
         errors: extras?.errors ?? 0,
         token_usage: this.usage,
+        token_usage_partial: this.usage !== undefined && extras?.usagePartial === true ? true : undefined,
         first_error_step_index: extras?.firstErrorStep,
         error_class: described?.error_class,
         error_message: described?.error_message,
@@ -490,6 +505,16 @@ export class Run implements Span, Frame, EventRun {
     }
     this.state |= CLOSED;
     if (extras) extras.failures = undefined;
+  }
+}
+
+/** Ends the tracer's span of a run that could not open; a throwing tracer is counted. */
+function failSpan(engine: Engine, traced: TracedSpan | undefined, err: unknown): void {
+  if (traced?.fail === undefined) return;
+  try {
+    traced.fail(describeError(err, engine.scrub).error_class);
+  } catch (fault) {
+    engine.dropped(fault);
   }
 }
 

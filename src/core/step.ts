@@ -149,7 +149,7 @@ export class Step implements Span, Frame {
         ...read,
         output: run.engine.capture('outputs', outcome.type === 'ok' ? outcome.value : undefined),
       });
-      run.addUsage(this, read.token_usage, model);
+      run.addUsage(this, read.token_usage, model, status);
     }
     if (outcome.type === 'error') run.recordFailure(this.index, spec.kind, outcome.error);
   }

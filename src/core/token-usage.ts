@@ -2,7 +2,7 @@ import type { TokenUsage } from './events/agent-event.js';
 import { readModelResult } from './providers/index.js';
 import { count, isObj, makeUsage } from './providers/model-reading.js';
 
-export { addTokenUsage } from './providers/model-reading.js';
+export { addTokenUsage, isCompleteUsage } from './providers/model-reading.js';
 
 /** Reads token usage from a model call's result (or one streamed chunk of it). */
 export type UsageExtractor = (result: unknown) => TokenUsage | undefined;
@@ -14,9 +14,6 @@ export type UsageExtractor = (result: unknown) => TokenUsage | undefined;
  * custom extractor: `tokenUsage: (r) => mine(r) ?? extractTokenUsage(r)`.
  */
 export const extractTokenUsage: UsageExtractor = (result) => readModelResult(result).usage;
-
-/** The finish reason of a result in any format the engine reads. Never throws. */
-export const extractFinishReason = (result: unknown): string | undefined => readModelResult(result).finishReason;
 
 /**
  * What a user-supplied extractor returned, made safe to log and to sum:

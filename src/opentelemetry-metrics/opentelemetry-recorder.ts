@@ -122,8 +122,9 @@ export class OpenTelemetryRecorder implements MetricRecorder {
       if (usage.cache_read_tokens !== undefined) t.cacheRead.cell(model, by).value += usage.cache_read_tokens;
       if (usage.cache_creation_tokens !== undefined) t.cacheWrite.cell(model, by).value += usage.cache_creation_tokens;
       if (usage.reasoning_tokens !== undefined) t.reasoning.cell(model, by).value += usage.reasoning_tokens;
-      this.operationInput.record(usage.input_tokens, call.attributes);
-      this.operationOutput.record(usage.output_tokens, call.attributes);
+      // A histogram records what a call reported; an unknown count is no sample.
+      if (usage.input_tokens !== undefined) this.operationInput.record(usage.input_tokens, call.attributes);
+      if (usage.output_tokens !== undefined) this.operationOutput.record(usage.output_tokens, call.attributes);
     }
     if (costUsd !== undefined && costUsd > 0) this.cost.cell(model, by).value += costUsd;
   }

@@ -97,10 +97,10 @@ export function applyEvent(span: Span, event: Fields, requestModel: string | und
   if (name === 'llm_result') {
     const model = event.model;
     // A model read from the result: the span is named after it now.
-    if (requestModel === undefined && typeof model === 'string') {
-      span.setAttribute('gen_ai.response.model', model);
-      span.updateName(spanName('llm', model));
-    }
+    if (requestModel === undefined && typeof model === 'string') span.updateName(spanName('llm', model));
+    // The model that answered: beside the one asked for when they differ, else `model` when the answer named it.
+    const responseModel = event.response_model ?? (requestModel === undefined ? model : undefined);
+    if (typeof responseModel === 'string') span.setAttribute('gen_ai.response.model', responseModel);
     if (typeof event.finish_reason === 'string') span.setAttribute('gen_ai.response.finish_reasons', [event.finish_reason]);
     if (typeof event.time_to_first_token_ms === 'number') span.setAttribute('gen_ai.response.time_to_first_chunk', event.time_to_first_token_ms / 1000);
   }
@@ -118,3 +118,10 @@ export function applyEvent(span: Span, event: Fields, requestModel: string | und
 }
 
 const NONE: readonly (readonly [string, string])[] = [];
+
+/** Ends a span whose run could not be opened, with the failure's class as `error.type`. */
+export function failSpan(span: Span, errorType: string): void {
+  span.setAttribute('error.type', errorType);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: 'nestjs-agent-logging could not open the run' });
+  span.end();
+}

@@ -2,7 +2,7 @@ import { context, type Context, type Span } from '@opentelemetry/api';
 import type { AgentEventName } from '../core/events/agent-event.js';
 import type { UnboundEvent } from '../core/events/build-event.js';
 import type { TracedSpan } from '../core/integration.js';
-import { applyEvent } from './genai-mapping.js';
+import { applyEvent, failSpan } from './genai-mapping.js';
 
 /** Two lowercase hex digits, as `traceparent` and the log data model write flags. */
 export const flagsHex = (flags: number): string => (flags === 1 ? '01' : flags === 0 ? '00' : (flags & 0xff).toString(16).padStart(2, '0'));
@@ -36,5 +36,9 @@ export class OtelSpan implements TracedSpan {
 
   enter<T>(fn: () => T): T {
     return context.with(this.context, fn);
+  }
+
+  fail(errorType: string): void {
+    failSpan(this.span, errorType);
   }
 }

@@ -66,5 +66,10 @@ export function createOtelTracer(spans: boolean, provider: TracerProvider | unde
     inject(carrier) {
       propagation.inject(context.active(), carrier);
     },
+    extract(carrier, fn) {
+      // The carrier's trace and baggage replace the active ones; a carrier without them leaves none.
+      const base = propagation.deleteBaggage(trace.deleteSpan(context.active()));
+      return context.with(propagation.extract(base, carrier), fn);
+    },
   };
 }

@@ -1,5 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withAgentLlm, withAgentRun } from 'nestjs-agent-logging';
+import { installEngine, tick } from '../support/engine-harness';
 import { cliJson, HOSTILE_RUN, OTEL_RUN, produceLog, runCli, type ProducedLog } from './support/produce-log';
 
 interface RunRow {
@@ -11,7 +13,7 @@ interface RunRow {
   user_id?: string;
   parent_run_id?: string;
   latency_ms?: number;
-  tokens: number;
+  tokens?: number;
 }
 interface TimelineRow {
   type: string;
@@ -48,7 +50,8 @@ describe('agent-log runs', () => {
     for (const e of finished) {
       const row = runs.find((r) => r.run_id === e.run_id)!;
       expect(row).toMatchObject({ agent: e.agent, status: e.status, stop_reason: e.stop_reason, steps: e.total_steps, latency_ms: e.total_latency_ms });
-      expect(row.tokens).toBe((e.token_usage as { total_tokens: number } | undefined)?.total_tokens ?? 0);
+      // A run whose model calls reported no usage has no token count: unknown, not 0.
+      expect(row.tokens).toBe((e.token_usage as { total_tokens?: number } | undefined)?.total_tokens);
     }
     const byAgent = (agent: string) => runs.find((r) => r.agent === agent)!;
     expect(byAgent('support')).toMatchObject({ status: 'ok', stop_reason: 'completed', user_id: 'u-42' });
@@ -243,6 +246,34 @@ describe('agent-log show', () => {
       'not finished: no run_finished in the log (still in flight, or its process died); last seen: step 2, tool `lookup_order` in flight',
     );
     expect(show.timeline.find((r) => r.step_index === 2)).toMatchObject({ status: 'in_flight', failure: true });
+  });
+
+  it('leaves a count the log does not give unknown, never 0: in runs, show and stats', async () => {
+    // Written by the engine through pino: a model call that reported its output only, and one that reported nothing.
+    const { capture, uninstall } = installEngine();
+    const outputOnly = withAgentLlm('gpt-4o', async () => ({ finishReason: 'stop', usage: { inputTokens: undefined, outputTokens: 7 } }));
+    const silent = withAgentLlm('gpt-4o', async () => 'no usage');
+    try {
+      await withAgentRun('counting', async () => {
+        await outputOnly();
+        await silent();
+      })();
+      await tick();
+    } finally {
+      uninstall();
+    }
+    const file = join(log.dir, 'unknown-counts.ndjson');
+    writeFileSync(file, capture.raw);
+    const runId = capture.events[0].run_id as string;
+    const [row] = cliJson<{ runs: (RunRow & Record<string, unknown>)[] }>(['runs', file]).runs;
+    expect(row).toMatchObject({ run_id: runId, output_tokens: 7, tokens_partial: true });
+    expect(row).not.toHaveProperty('tokens');
+    expect(row).not.toHaveProperty('input_tokens');
+    expect(runCli(['show', runId, file]).stdout).toContain('? tokens (in ?, out 7), partial: some model calls reported no usage');
+    const [model] = cliJson<{ models: Record<string, unknown>[] }>(['stats', file]).models;
+    expect(model).toMatchObject({ model: 'gpt-4o', calls: 2, output_tokens: 7 });
+    expect(model).not.toHaveProperty('input_tokens');
+    expect(model).not.toHaveProperty('total_tokens');
   });
 
   it('refuses an ambiguous prefix, listing the candidates, and an unknown one, with a non-zero exit', () => {

@@ -1,4 +1,6 @@
+import { withAgentLlm, withAgentRun } from 'nestjs-agent-logging';
 import { PROVIDER_READERS, readModelResult, streamReaderFor } from '../../src/core/providers';
+import { installEngine, tick } from '../support/engine-harness';
 
 /** The readers on the documented wire shapes; test/sdk reads the real SDKs' objects through them. */
 describe('provider readers', () => {
@@ -82,5 +84,34 @@ describe('provider readers', () => {
   it('claim no stream they do not know', () => {
     expect(streamReaderFor('token')).toBeUndefined();
     expect(streamReaderFor({ text: 'x' })).toBeUndefined();
+  });
+});
+
+describe('the request id of a failed model call', () => {
+  it('is read from the error\'s requestID field, never through a getter', async () => {
+    const { capture, uninstall } = installEngine();
+    let called = 0;
+    class LazyError extends Error {
+      get requestID() {
+        called += 1;
+        return 'req_lazy';
+      }
+    }
+    const plain = Object.assign(new Error('rate limited'), { requestID: 'req_429' });
+    const failing = (error: Error) => withAgentLlm('gpt-4o', async () => {
+      throw error;
+    });
+    try {
+      await withAgentRun('fails', async () => {
+        await failing(plain)().catch(() => undefined);
+        await failing(new LazyError('lazy'))().catch(() => undefined);
+      })();
+      await tick();
+    } finally {
+      uninstall();
+    }
+    const results = capture.events.filter((e) => e.event === 'llm_result');
+    expect(results.map((e) => [e.status, e.provider_request_id])).toEqual([['error', 'req_429'], ['error', undefined]]);
+    expect(called).toBe(0);
   });
 });

@@ -1,4 +1,7 @@
-import { addTokenUsage, extractFinishReason, extractTokenUsage, normalizeTokenUsage } from '../../src/core/token-usage';
+import { readModelResult } from '../../src/core/providers';
+import { addTokenUsage, extractTokenUsage, normalizeTokenUsage } from '../../src/core/token-usage';
+
+const finishReasonOf = (result: unknown) => readModelResult(result).finishReason;
 
 describe('token usage', () => {
   it('reads OpenAI Chat Completions usage, with cached and reasoning tokens', () => {
@@ -43,20 +46,29 @@ describe('token usage', () => {
   it('survives a result whose getters throw', () => {
     const hostile = { get usage(): never { throw new Error('boom'); } };
     expect(extractTokenUsage(hostile)).toBeUndefined();
-    expect(extractFinishReason(hostile)).toBeUndefined();
+    expect(finishReasonOf(hostile)).toBeUndefined();
   });
 
   it('reads finish reasons from each provider shape', () => {
-    expect(extractFinishReason({ choices: [{ finish_reason: 'stop' }] })).toBe('stop');
-    expect(extractFinishReason({ stop_reason: 'end_turn' })).toBe('end_turn');
-    expect(extractFinishReason({ finishReason: 'length' })).toBe('length');
-    expect(extractFinishReason({ finishReason: 'stop\n{"forged":true}' })).toBeUndefined();
+    expect(finishReasonOf({ choices: [{ finish_reason: 'stop' }] })).toBe('stop');
+    expect(finishReasonOf({ stop_reason: 'end_turn' })).toBe('end_turn');
+    expect(finishReasonOf({ finishReason: 'length' })).toBe('length');
+    expect(finishReasonOf({ finishReason: 'stop\n{"forged":true}' })).toBeUndefined();
   });
 
   it('sums usage, keeping optional counters only where reported', () => {
     const a = { input_tokens: 1, output_tokens: 2, total_tokens: 3 };
     const b = { input_tokens: 10, output_tokens: 20, total_tokens: 30, cache_read_tokens: 5 };
     expect(addTokenUsage(addTokenUsage(undefined, a), b)).toEqual({ input_tokens: 11, output_tokens: 22, total_tokens: 33, cache_read_tokens: 5 });
+  });
+
+  it('leaves a count that is not reported absent, never 0, and a total only when it is known', () => {
+    // Vercel AI SDK: every LanguageModelUsage field is number | undefined.
+    expect(extractTokenUsage({ finishReason: 'stop', usage: { inputTokens: 10, outputTokens: undefined, totalTokens: undefined } })).toEqual({ input_tokens: 10 });
+    expect(normalizeTokenUsage({ output_tokens: 2 })).toEqual({ output_tokens: 2 });
+    expect(normalizeTokenUsage({ total_tokens: 9 })).toEqual({ total_tokens: 9 });
+    expect(addTokenUsage({ input_tokens: 10 }, { input_tokens: 1, output_tokens: 2, total_tokens: 3 })).toEqual({ input_tokens: 11, output_tokens: 2, total_tokens: 3 });
+    expect(addTokenUsage({ output_tokens: 4 }, { output_tokens: 1 })).toEqual({ output_tokens: 5 });
   });
 
   it('normalises what a custom extractor returns: counts only, never garbage', () => {

@@ -19,8 +19,15 @@ describe('the calling run in W3C baggage', () => {
   });
 
   it('is written in place of an upstream entry, keeping the other entries', () => {
-    expect(withRunBaggage(undefined, RUN)).toBe(`agent_log.run_id=${RUN}`);
-    expect(withRunBaggage(`tenant=acme,agent_log.run_id=00000000-0000-7000-8000-000000000000;p=1`, RUN)).toBe(`tenant=acme,agent_log.run_id=${RUN}`);
+    expect(withRunBaggage(RUN, undefined)).toBe(`agent_log.run_id=${RUN}`);
+    expect(withRunBaggage(RUN, `tenant=acme,agent_log.run_id=00000000-0000-7000-8000-000000000000;p=1`)).toBe(`tenant=acme,agent_log.run_id=${RUN}`);
+  });
+
+  it('merges several headers, each key once, the first header winning', () => {
+    const caller = 'tenant=acme, plan=pro,,agent_log.run_id=00000000-0000-7000-8000-000000000000';
+    const context = 'plan=free,region=eu;p=1';
+    expect(withRunBaggage(RUN, caller, context)).toBe(`tenant=acme,plan=pro,region=eu;p=1,agent_log.run_id=${RUN}`);
+    expect(withRunBaggage(RUN, undefined, context, '')).toBe(`plan=free,region=eu;p=1,agent_log.run_id=${RUN}`);
   });
 
   it('comes with the trace from a carrier whose getter may throw', () => {

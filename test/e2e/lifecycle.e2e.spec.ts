@@ -64,9 +64,9 @@ describe('the six events, end to end over HTTP', () => {
     // Steps: their own span, the run's span as parent, indexes from 1.
     assertOnlyKeys(llmStep, ['step_index', 'step_type', 'model']);
     expect(llmStep).toMatchObject({ step_index: 1, step_type: 'llm_call', model: 'gpt-4o-mini', parent_span_id: started.span_id });
-    assertOnlyKeys(llm, ['model', 'step_index', 'latency_ms', 'status', 'token_usage', 'finish_reason']);
+    assertOnlyKeys(llm, ['model', 'response_model', 'step_index', 'latency_ms', 'status', 'token_usage', 'finish_reason']);
     expect(llm).toMatchObject({
-      model: 'gpt-4o-mini', step_index: 1, status: 'ok', finish_reason: 'tool_calls',
+      model: 'gpt-4o-mini', response_model: 'gpt-4o-mini-2024-07-18', step_index: 1, status: 'ok', finish_reason: 'tool_calls',
       token_usage: { input_tokens: 120, output_tokens: 30, total_tokens: 150 },
       span_id: llmStep.span_id, parent_span_id: started.span_id,
     });

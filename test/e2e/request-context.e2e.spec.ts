@@ -1,6 +1,6 @@
-import { Controller, Injectable, Post, type CanActivate, type ExecutionContext, type INestApplication, UseGuards } from '@nestjs/common';
+import { Body, Controller, Injectable, Post, type CanActivate, type ExecutionContext, type INestApplication, UseGuards } from '@nestjs/common';
 import request from 'supertest';
-import { AgentRun, AgentTool } from 'nestjs-agent-logging';
+import { AgentRun, AgentTool, withAgentTraceContext } from 'nestjs-agent-logging';
 import { bootApp, capture, settleLogs } from '../support/boot';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -39,6 +39,12 @@ class EchoController {
   echo() {
     return this.agent.run('hello');
   }
+
+  /** Work that came with a trace of its own (a job's payload), done inside this request. */
+  @Post('echo/job')
+  job(@Body() body: { trace: Record<string, string> }) {
+    return withAgentTraceContext(body.trace, () => this.agent.run('job'));
+  }
 }
 
 async function runStarted(app: INestApplication, headers: Record<string, string>) {
@@ -73,6 +79,23 @@ describe('request context from the interceptor', () => {
     const { started, all } = await runStarted(app, { traceparent: `00-${TRACE}-${PARENT}-01` });
     expect(started).toMatchObject({ trace_id: TRACE, parent_span_id: PARENT, trace_flags: '01' });
     for (const e of all) expect(e.trace_id).toBe(TRACE);
+  });
+
+  it('takes the trace of an explicit carrier whole: never the calling run of the request it is handled in', async () => {
+    const httpCaller = '01a233ff-2b65-7bd4-a337-9f481eadf730';
+    const jobTrace = 'c'.repeat(32);
+    const jobSpan = 'd'.repeat(16);
+    capture.clear();
+    await request(app.getHttpServer())
+      .post('/echo/job')
+      .set({ 'x-request-id': 'req-job', traceparent: `00-${TRACE}-${PARENT}-01`, baggage: `agent_log.run_id=${httpCaller}` })
+      .send({ trace: { traceparent: `00-${jobTrace}-${jobSpan}-00` } })
+      .expect(201);
+    await settleLogs();
+    const started = capture.events.find((e) => e.event === 'run_started')!;
+    // The carrier named no calling run: there is none, rather than the HTTP caller's beside the job's trace.
+    expect(started).toMatchObject({ request_id: 'req-job', trace_id: jobTrace, parent_span_id: jobSpan, trace_flags: '00' });
+    expect(started).not.toHaveProperty('parent_run_id');
   });
 
   it.each([

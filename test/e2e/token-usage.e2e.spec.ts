@@ -65,6 +65,8 @@ describe('token usage', () => {
     expect(events.at(-1)).toMatchObject({
       event: 'run_finished', llm_calls: 5,
       token_usage: { input_tokens: 124, output_tokens: 10, total_tokens: 230, cache_read_tokens: 100, cache_creation_tokens: 5 },
+      // 'no-usage' answered without reporting any: the sum is short, and says so.
+      token_usage_partial: true,
     });
   });
 
@@ -150,12 +152,14 @@ describe('token usage: detail counters, failures and junk', () => {
       ['vercel-v4', 'ok', { input_tokens: 4, output_tokens: 6, total_tokens: 10 }],
       ['vercel-steps', 'ok', { input_tokens: 9, output_tokens: 9, total_tokens: 18, cache_read_tokens: 3 }],
       ['claude-failing', 'error', undefined],
-      // '5' is not a count; 2.9 is floored; a negative total is recomputed; the extra field is dropped.
-      ['junk-reader', 'ok', { input_tokens: 0, output_tokens: 2, total_tokens: 2 }],
+      // '5' is not a count, so the input is unknown: absent, never 0, and so is the total; 2.9 is floored; the extra field is dropped.
+      ['junk-reader', 'ok', { output_tokens: 2 }],
     ]);
     expect(capture.events.at(-1)).toMatchObject({
       event: 'run_finished', status: 'ok', llm_calls: 6, errors: 1,
-      token_usage: { input_tokens: 413, output_tokens: 77, total_tokens: 490, cache_read_tokens: 163, reasoning_tokens: 18 },
+      token_usage: { input_tokens: 413, output_tokens: 77, total_tokens: 488, cache_read_tokens: 163, reasoning_tokens: 18 },
+      // junk-reader's input is unknown; the failed call is not counted as missing usage.
+      token_usage_partial: true,
     });
     expect(capture.raw).not.toContain('SECRET-PROMPT');
   });

@@ -5,20 +5,25 @@ import {
   AgentLoggingConfigError,
   AgentLoggingModule,
   agentTraceHeaders,
+  currentAgentRun,
   droppedEventCount,
   withAgentRun,
   withAgentTool,
+  withAgentTraceContext,
   type AgentLoggingIntegration,
 } from 'nestjs-agent-logging';
 import { openTelemetry } from 'nestjs-agent-logging/opentelemetry';
+import { Engine } from '../../src/core/engine';
 import { capture, settleLogs, useApp } from '../support/boot';
 import { useOtelSdk } from '../support/otel-sdk';
 
 const sdk = useOtelSdk();
 
 let headersSeen: Record<string, string> = {};
+let traceparentSeen: string | undefined;
 const lookup = withAgentTool('lookup', async (args: { id: string }) => {
   headersSeen = agentTraceHeaders({ 'Content-Type': 'application/json' });
+  traceparentSeen = currentAgentRun()?.traceparent;
   return { id: args.id, secret: 'sk-live-0123456789abcdefghijklmn' };
 });
 const agent = withAgentRun('ctx_agent', async (id: string) => {
@@ -36,6 +41,82 @@ async function insideSpan<T>(fn: () => Promise<T>, flags = TraceFlags.SAMPLED) {
   await sdk.flush();
   return { outer: outer.spanContext(), result, events: capture.events.filter((e) => e.trace_id === outer.spanContext().traceId) };
 }
+
+/** Where another service's step called from: a job's or message's propagation headers. */
+const CALLER = { trace: 'd'.repeat(32), span: 'e'.repeat(16), run: '01a233ff-2b65-7bd4-a337-9f481eadf730' };
+const carrier = { traceparent: `00-${CALLER.trace}-${CALLER.span}-01`, baggage: `agent_log.run_id=${CALLER.run},tenant=acme` };
+
+/** Runs `fn` inside an active span of the app's own (a job processor's), as a worker auto-instrumented by OpenTelemetry would. */
+async function inJobSpan<T>(fn: () => Promise<T>) {
+  capture.clear();
+  const outer = sdk.tracer().startSpan('process job');
+  const result = await context.with(trace.setSpan(context.active(), outer), fn);
+  outer.end();
+  await settleLogs();
+  await sdk.flush();
+  return { outer: outer.spanContext(), result, events: capture.events };
+}
+
+describe.each([true, false])('spans %s: withAgentTraceContext inside an active span', (spans) => {
+  useApp({ agentLogging: { integrations: [openTelemetry({ spans })] } });
+
+  it('takes the carrier\'s trace, parent span, flags and calling run, all four, over the active span', async () => {
+    const { outer, events } = await inJobSpan(() => withAgentTraceContext(carrier, () => agent('F-1')));
+    expect(events.map((e) => e.event)).toEqual(['run_started', 'agent_step', 'tool_call', 'tool_result', 'run_finished']);
+    for (const e of events) expect(e).toMatchObject({ trace_id: CALLER.trace, trace_flags: '01' });
+    expect(events[0]).toMatchObject({ parent_span_id: CALLER.span, parent_run_id: CALLER.run });
+    expect(events[0].trace_id).not.toBe(outer.traceId);
+    if (spans) expect(sdk.receiver.byId(events[0].span_id as string)).toMatchObject({ traceId: CALLER.trace, parentSpanId: CALLER.span });
+    // Outbound: one traceparent, whichever helper gives it; the caller's other baggage goes along, the run is the caller now.
+    expect(traceparentSeen).toBe(headersSeen.traceparent);
+    expect(headersSeen.traceparent).toMatch(new RegExp(`^00-${CALLER.trace}-[0-9a-f]{16}-01$`));
+    expect(headersSeen.baggage.split(',').sort()).toEqual([`agent_log.run_id=${events[0].run_id}`, 'tenant=acme']);
+  });
+
+  it('runs the code in the carrier\'s context: a span the app opens inside joins the caller\'s trace, the run under it', async () => {
+    let inner: { traceId: string; spanId: string } | undefined;
+    const { events } = await inJobSpan(() =>
+      withAgentTraceContext(carrier, () =>
+        sdk.tracer().startActiveSpan('summarize', async (span) => {
+          inner = span.spanContext();
+          try {
+            return await agent('F-2');
+          } finally {
+            span.end();
+          }
+        }),
+      ),
+    );
+    await sdk.flush();
+    expect(sdk.receiver.byId(inner!.spanId)).toMatchObject({ name: 'summarize', traceId: CALLER.trace, parentSpanId: CALLER.span });
+    expect(events[0]).toMatchObject({ trace_id: CALLER.trace, parent_span_id: inner!.spanId, parent_run_id: CALLER.run });
+  });
+
+  it('a carrier without a trace starts a fresh one, neither the active span\'s nor its baggage\'s', async () => {
+    const baggage = propagation.createBaggage({ 'agent_log.run_id': { value: CALLER.run } });
+    const { outer, events } = await inJobSpan(() =>
+      context.with(propagation.setBaggage(context.active(), baggage), () => withAgentTraceContext({ traceparent: 'garbage' }, () => agent('F-3'))),
+    );
+    expect(events[0].trace_id).not.toBe(outer.traceId);
+    expect(events[0]).not.toHaveProperty('parent_span_id');
+    expect(events[0]).not.toHaveProperty('parent_run_id');
+  });
+});
+
+describe('agentTraceHeaders(base) with OpenTelemetry on', () => {
+  useApp({ agentLogging: { integrations: [openTelemetry()] } });
+
+  it('keeps the caller\'s own baggage beside the context\'s, each key once, the run id ours', async () => {
+    let seen: Record<string, string> = {};
+    const call = withAgentTool('call', () => {
+      seen = agentTraceHeaders({ baggage: 'tenant=acme,plan=pro,agent_log.run_id=00000000-0000-7000-8000-000000000000', 'x-api-key': 'k' });
+    });
+    const baggage = propagation.createBaggage({ plan: { value: 'free' }, region: { value: 'eu' } });
+    const { events } = await inJobSpan(() => context.with(propagation.setBaggage(context.active(), baggage), () => withAgentRun('bag', async () => call())()));
+    expect(seen['x-api-key']).toBe('k');
+    expect(seen.baggage.split(',').sort()).toEqual([`agent_log.run_id=${events[0].run_id}`, 'plan=pro', 'region=eu', 'tenant=acme']);
+  });
+});
 
 describe('with spans: a run started inside an active OpenTelemetry span', () => {
   useApp({ agentLogging: { integrations: [openTelemetry()] } });
@@ -104,6 +185,8 @@ describe('with spans: false, runs take the trace only', () => {
     expect(sdk.receiver.spans.slice(before).map((s) => s.name)).toEqual(['GET /ask']);
     // No span of ours to point at: the active span is the parent a downstream service sees, the run its caller.
     expect(headersSeen).toMatchObject({ traceparent: `00-${outer.traceId}-${outer.spanId}-01`, baggage: `agent_log.run_id=${events[0].run_id}` });
+    // currentAgentRun() names the same parent: one source for both.
+    expect(traceparentSeen).toBe(headersSeen.traceparent);
   });
 });
 
@@ -160,10 +243,21 @@ describe('a tracer that throws', () => {
     await settleLogs();
     expect(capture.events.map((e) => e.event)).toEqual(['run_started', 'agent_step', 'tool_call', 'tool_result', 'run_finished']);
     expect(headersSeen.traceparent).toBe(`00-${capture.events[0].trace_id}-${capture.events[2].span_id}-01`);
-    // outer, the run's start, the step's start, inject
-    expect(droppedEventCount() - dropped).toBe(4);
+    // outer, the run's start, the step's start, inject (for agentTraceHeaders and for currentAgentRun)
+    expect(droppedEventCount() - dropped).toBe(5);
   });
 });
+
+/** A tracer of our own whose spans, all in `traceId`, enter and hear events as given. */
+function spanTracer(name: string, traceId: string, enter: (fn: () => unknown) => unknown, onEvent: () => void = () => undefined): AgentLoggingIntegration {
+  let next = 1;
+  return {
+    name,
+    tracer: {
+      start: () => ({ traceId, spanId: (next++).toString(16).padStart(16, '0'), traceFlags: '01', onEvent, enter: enter as <T>(fn: () => T) => T }),
+    },
+  };
+}
 
 describe('a span whose enter and onEvent throw', () => {
   let calls = 0;
@@ -172,23 +266,11 @@ describe('a span whose enter and onEvent throw', () => {
     return n * 2;
   });
   const twice = withAgentRun('twice', (n: number) => counted(n));
-  let next = 1;
-  const faulty: AgentLoggingIntegration = {
-    name: 'faulty',
-    tracer: {
-      start: () => ({
-        traceId: 'c'.repeat(32),
-        spanId: (next++).toString(16).padStart(16, '0'),
-        traceFlags: '01',
-        onEvent: () => {
-          throw new Error('onEvent bug');
-        },
-        enter: () => {
-          throw new Error('enter bug');
-        },
-      }),
-    },
-  };
+  const faulty = spanTracer('faulty', 'c'.repeat(32), () => {
+    throw new Error('enter bug');
+  }, () => {
+    throw new Error('onEvent bug');
+  });
   useApp({ agentLogging: { integrations: [faulty] } });
 
   it('still calls the code exactly once, with its result, and writes every event with the span ids', async () => {
@@ -203,6 +285,99 @@ describe('a span whose enter and onEvent throw', () => {
     expect(events[2].parent_span_id).toBe(events[0].span_id);
     // two enters, five onEvents
     expect(droppedEventCount() - dropped).toBe(7);
+  });
+});
+
+describe('a span whose enter throws after calling the code', () => {
+  const afterwards = spanTracer('afterwards', 'f'.repeat(32), (fn) => {
+    fn();
+    throw new Error('tracer cleanup bug');
+  });
+  useApp({ agentLogging: { integrations: [afterwards] } });
+
+  it('gives the app the code\'s own outcome, never the tracer\'s error, and counts the tracer\'s', async () => {
+    let calls = 0;
+    const answer = withAgentRun('answers', () => ++calls && 42);
+    const appError = new Error('the app\'s own');
+    const fails = withAgentRun('fails', () => {
+      throw appError;
+    });
+    const dropped = droppedEventCount();
+    expect(answer()).toBe(42);
+    expect(calls).toBe(1);
+    expect(() => fails()).toThrow(appError);
+    await expect(withAgentRun('later', async () => 'async')()).resolves.toBe('async');
+    // The two whose code returned; where the code threw, its error came back through enter untouched.
+    expect(droppedEventCount() - dropped).toBe(2);
+  });
+});
+
+describe('a tracer that cannot take a carrier in', () => {
+  const AMBIENT = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: '01' };
+  const carrierOf = { traceparent: `00-${CALLER.trace}-${CALLER.span}-01`, baggage: `agent_log.run_id=${CALLER.run}` };
+  let extract: (fn: () => unknown) => unknown = () => undefined;
+  const stubborn: AgentLoggingIntegration = {
+    name: 'stubborn',
+    tracer: { outer: () => ({ position: AMBIENT }), extract: (_carrier, fn) => extract(fn) as never },
+  };
+  useApp({ agentLogging: { integrations: [stubborn] } });
+
+  it.each([
+    ['throws before calling the code', () => {
+      throw new Error('extract bug');
+    }],
+    ['never calls it', () => undefined],
+  ])('%s: the code runs once, its result the app\'s, the run in the carrier\'s trace, the fault counted', async (_n, behaviour) => {
+    extract = behaviour;
+    capture.clear();
+    let calls = 0;
+    const dropped = droppedEventCount();
+    const result = await withAgentTraceContext(carrierOf, () => {
+      calls += 1;
+      return agent('G-1');
+    });
+    await settleLogs();
+    expect(result).toBe('ok');
+    expect(calls).toBe(1);
+    expect(droppedEventCount() - dropped).toBe(1);
+    expect(capture.events[0]).toMatchObject({ event: 'run_started', trace_id: CALLER.trace, parent_span_id: CALLER.span, parent_run_id: CALLER.run });
+  });
+
+  it('calls the code, then throws: the app gets the code\'s result, never the tracer\'s error', async () => {
+    extract = (fn) => {
+      fn();
+      throw new Error('extract bug');
+    };
+    let calls = 0;
+    const dropped = droppedEventCount();
+    expect(withAgentTraceContext(carrierOf, () => ++calls)).toBe(1);
+    expect(calls).toBe(1);
+    expect(droppedEventCount() - dropped).toBe(1);
+  });
+});
+
+describe('a run whose log cannot be opened', () => {
+  it('still ends its span, with an error status and the failure\'s class, and the code runs undecorated', async () => {
+    const engine = new Engine({
+      sink: {
+        openRun: () => {
+          throw new TypeError('logger factory failed');
+        },
+        write: () => undefined,
+      },
+      integrations: [openTelemetry()],
+    });
+    engine.install();
+    try {
+      const dropped = droppedEventCount();
+      await expect(withAgentRun('unopened', async () => 'ok')()).resolves.toBe('ok');
+      expect(droppedEventCount() - dropped).toBe(1);
+      await sdk.flush();
+      const spans = sdk.receiver.spans.filter((s) => s.name === 'invoke_agent unopened');
+      expect(spans).toEqual([expect.objectContaining({ status: expect.objectContaining({ code: 2 }), attributes: expect.objectContaining({ 'error.type': 'TypeError' }) })]);
+    } finally {
+      engine.uninstall();
+    }
   });
 });
 

@@ -153,6 +153,8 @@ describe('openTelemetry(): a span per run and step, exported by the real SDK ove
     expect(model.attributes).toEqual({
       'gen_ai.operation.name': 'chat',
       'gen_ai.request.model': 'gpt-4o-mini',
+      // The decorator named the model; the answer named its version.
+      'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
       'agent_log.step_index': 1,
       'gen_ai.response.finish_reasons': ['tool_calls'],
       'gen_ai.usage.input_tokens': 120,

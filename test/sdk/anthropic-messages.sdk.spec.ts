@@ -43,7 +43,9 @@ describe('@anthropic-ai/sdk: Messages', () => {
         return { data, request_id };
       });
       expect(asResponse.value).toEqual(plainBody);
-      expect(asResponse.llm[0]).toMatchObject({ status: 'ok', provider: 'anthropic', provider_request_id: 'req_ant' });
+      expect(asResponse.llm[0]).toMatchObject({ status: 'ok', provider_request_id: 'req_ant' });
+      // The body that names the wire format is the caller's, and a header name names no SDK: no provider is claimed.
+      expect(asResponse.llm[0]!.provider).toBeUndefined();
       expect(withResponse.value).toEqual({ data: plainWith.data, request_id: plainWith.request_id });
       expect(withResponse.llm[0]).toMatchObject({ ...okResult, provider_request_id: 'req_ant' });
     });
@@ -82,6 +84,20 @@ describe('@anthropic-ai/sdk: Messages', () => {
       expect(run.llm[0]).toMatchObject(okResult);
       expect(run.llm[0]!.time_to_first_token_ms).toBeGreaterThanOrEqual(55);
       expect(run.llm[0]!.latency_ms).toBeGreaterThanOrEqual(60 + 4 * 15 - 5);
+    });
+
+    it('a method that returns withResponse() of the stream: followed to its end, its request id noted, the envelope\'s fields kept', async () => {
+      h.provider.script('anthropic.messages', reply({ chunkDelayMs: 30 }));
+      let sdkEnvelope: { response: Response; request_id?: string | null } | undefined;
+      const open = h.model(async () => (sdkEnvelope = await stream().withResponse()));
+      const run = await h.inRun(async () => {
+        const envelope = await open();
+        expect(envelope.response).toBe(sdkEnvelope!.response);
+        expect(Object.keys(envelope)).toEqual(Object.keys(sdkEnvelope!));
+        return collect(envelope.data);
+      });
+      expect(run.llm).toEqual([expect.objectContaining({ ...okResult, provider_request_id: 'req_ant' })]);
+      expect(run.llm[0]!.latency_ms).toBeGreaterThanOrEqual(4 * 30 - 5);
     });
 
     it('a message_delta that repeats the cumulative input counts: counted once', async () => {

@@ -1,4 +1,4 @@
-import { currentAgentRun } from '../../src/core/agent-context';
+import { currentAgentRun, withAgentLlm } from '../../src/core/agent-context';
 import type { ScriptedReply } from '../support/fake-provider';
 import { collect, errorView, OPENAI_MAJORS, readText, rejectionOf, useSdkHarness } from './support/sdk-harness';
 
@@ -34,6 +34,7 @@ describe.each(OPENAI_MAJORS)('%s: Chat Completions', (_major, makeClient) => {
       expect(run.llm).toEqual([expect.objectContaining({ ...okResult, provider_request_id: 'req_fixed' })]);
       expect(run.llm[0]!.time_to_first_token_ms).toBeUndefined();
       expect(run.finished).toMatchObject({ status: 'ok', stop_reason: 'completed', token_usage: exactUsage });
+      expect(run.finished).not.toHaveProperty('token_usage_partial');
     });
 
     it('returns the SDK\'s APIPromise itself: its class, constructor and methods, unsettled until awaited', async () => {
@@ -58,9 +59,10 @@ describe.each(OPENAI_MAJORS)('%s: Chat Completions', (_major, makeClient) => {
         return response.json();
       });
       expect(run.value).toEqual(plain);
-      expect(run.llm).toEqual([expect.objectContaining({ status: 'ok', provider: 'openai', provider_request_id: 'req_fixed' })]);
-      // The body is the caller's: what it says is not read, so no usage is claimed.
+      expect(run.llm).toEqual([expect.objectContaining({ status: 'ok', provider_request_id: 'req_fixed' })]);
+      // The body is the caller's: what it says is not read, so no usage is claimed, nor a provider a header name would only guess.
       expect(run.llm[0]!.token_usage).toBeUndefined();
+      expect(run.llm[0]!.provider).toBeUndefined();
     });
 
     it('withResponse(): data, response and request_id as undecorated; usage from the data', async () => {
@@ -72,6 +74,27 @@ describe.each(OPENAI_MAJORS)('%s: Chat Completions', (_major, makeClient) => {
       });
       expect(run.value).toEqual({ data: plain.data, status: plain.response.status, request_id: plain.request_id, bodyUsed: plain.response.bodyUsed });
       expect(run.llm).toEqual([expect.objectContaining({ ...okResult, provider_request_id: 'req_fixed' })]);
+    });
+
+    it('a method that returns withResponse() itself: the caller gets the SDK\'s very envelope; usage, model and request id from its data', async () => {
+      h.provider.script('openai.chat', reply());
+      let sdkEnvelope: unknown;
+      const complete = h.model(async () => (sdkEnvelope = await create().withResponse()));
+      const run = await h.inRun(() => complete());
+      expect(run.value).toBe(sdkEnvelope);
+      expect(run.llm).toEqual([expect.objectContaining({ ...okResult, provider_request_id: 'req_fixed' })]);
+      expect(run.finished.token_usage).toEqual(exactUsage);
+    });
+
+    it('a model named in the decorator stays `model`; the one that answered is response_model', async () => {
+      h.provider.script('openai.chat', reply());
+      const run = await h.inRun(() => withAgentLlm('gpt-4o-mini', create)());
+      expect(run.llm[0]).toMatchObject({ model: 'gpt-4o-mini', response_model: 'gpt-4o-mini-2024-07-18' });
+      // Named by the answer alone, the model is not written twice.
+      h.provider.script('openai.chat', reply());
+      const unnamed = await h.inRun(() => h.model(create)());
+      expect(unnamed.llm[0]).toMatchObject({ model: 'gpt-4o-mini-2024-07-18' });
+      expect(unnamed.llm[0]).not.toHaveProperty('response_model');
     });
 
     it('tool calls: the finish reason says so', async () => {
@@ -125,6 +148,15 @@ describe.each(OPENAI_MAJORS)('%s: Chat Completions', (_major, makeClient) => {
       expect(run.finished.token_usage).toBeUndefined();
     });
 
+    it('a run summing such a stream and a call with usage says its token_usage is partial', async () => {
+      h.provider.script('openai.chat', reply(), reply());
+      const run = await h.inRun(async () => {
+        await collect(await h.model(() => client().chat.completions.create({ model: 'm', messages, stream: true }))());
+        return h.model(() => client().chat.completions.create({ model: 'm', messages }))();
+      });
+      expect(run.finished).toMatchObject({ token_usage: exactUsage, token_usage_partial: true });
+    });
+
     it('withResponse() then data: the stream is followed, the request id noted', async () => {
       h.provider.script('openai.chat', reply(), reply());
       const plain = await stream().withResponse();
@@ -135,6 +167,28 @@ describe.each(OPENAI_MAJORS)('%s: Chat Completions', (_major, makeClient) => {
       });
       expect(run.value).toEqual({ chunks: plainChunks, request_id: plain.request_id });
       expect(run.llm).toEqual([expect.objectContaining({ ...okResult, provider_request_id: 'req_fixed' })]);
+    });
+
+    it('a method that returns withResponse() of a stream: followed to the stream\'s end; the caller gets the envelope\'s fields', async () => {
+      const slow = reply({ chunkDelayMs: 40 });
+      h.provider.script('openai.chat', slow, slow);
+      const plain = await stream().withResponse();
+      const plainChunks = await collect(plain.data);
+      let sdkEnvelope: typeof plain | undefined;
+      const open = h.model(async () => (sdkEnvelope = await stream().withResponse()));
+      const run = await h.inRun(async () => {
+        const envelope = await open();
+        // The same fields, the SDK's own response; the data is the Stream, followed (its class kept).
+        expect(Object.keys(envelope)).toEqual(Object.keys(plain));
+        expect(envelope.response).toBe(sdkEnvelope!.response);
+        expect(envelope.request_id).toBe(sdkEnvelope!.request_id);
+        expect(envelope.data).toBeInstanceOf(plain.data.constructor);
+        return collect(envelope.data);
+      });
+      expect(run.value).toEqual(plainChunks);
+      expect(run.llm).toEqual([expect.objectContaining({ ...okResult, provider_request_id: 'req_fixed' })]);
+      // The step lasted as long as the stream did, not just until the headers came.
+      expect(run.llm[0]!.latency_ms).toBeGreaterThanOrEqual(3 * 40 - 5);
     });
 
     it('toReadableStream(): the same bytes; the step ends when the reader reaches the end', async () => {

@@ -30,7 +30,7 @@ interface RunsOptions {
 const SORTS: Record<string, { key: (r: RunSummary) => number; descending: boolean }> = {
   start: { key: (r) => r.start_ms, descending: false },
   latency: { key: (r) => r.latency_ms ?? -1, descending: true },
-  tokens: { key: (r) => r.tokens, descending: true },
+  tokens: { key: (r) => r.tokens ?? -1, descending: true },
   steps: { key: (r) => r.steps, descending: true },
   errors: { key: (r) => r.errors, descending: true },
   cost: { key: (r) => r.cost_usd ?? -1, descending: true },

@@ -1,5 +1,5 @@
 import { LatencySketch } from './latency-sketch.js';
-import type { LogEvent } from '../reading/log-event.js';
+import { addCounts, type LogEvent } from '../reading/log-event.js';
 import type { PriceTable } from '../../core/pricing/price-table.js';
 import { RunSummaries, type RunSummary } from './run-summary.js';
 
@@ -22,9 +22,10 @@ export interface ModelStats extends LatencyQuantiles {
   model: string;
   calls: number;
   errors: number;
-  input_tokens: number;
-  output_tokens: number;
-  total_tokens: number;
+  /** Sums of the counts the calls reported; absent when none did. */
+  input_tokens?: number;
+  output_tokens?: number;
+  total_tokens?: number;
   cost_usd?: number;
 }
 
@@ -66,9 +67,9 @@ interface Accumulator {
   errors: number;
   cancelled: number;
   latency: LatencySketch;
-  input: number;
-  output: number;
-  total: number;
+  input?: number;
+  output?: number;
+  total?: number;
   cost?: number;
 }
 
@@ -126,7 +127,7 @@ export class RunStats {
   ) {
     this.runs = new RunSummaries(prices);
     this.slowest = new TopList(top, (r) => r.latency_ms ?? 0);
-    this.expensive = new TopList(top, prices ? (r) => r.cost_usd ?? 0 : (r) => r.tokens);
+    this.expensive = new TopList(top, prices ? (r) => r.cost_usd ?? 0 : (r) => r.tokens ?? 0);
   }
 
   add(e: LogEvent): void {
@@ -163,7 +164,7 @@ export class RunStats {
   private step(map: Map<string, Accumulator>, name = '?', e: LogEvent) {
     let acc = map.get(name);
     if (!acc) {
-      acc = { calls: 0, errors: 0, cancelled: 0, latency: new LatencySketch(), input: 0, output: 0, total: 0 };
+      acc = { calls: 0, errors: 0, cancelled: 0, latency: new LatencySketch() };
       map.set(name, acc);
     }
     acc.calls++;
@@ -171,9 +172,9 @@ export class RunStats {
     if (e.status === 'cancelled') acc.cancelled++;
     if (e.latency_ms !== undefined) acc.latency.add(e.latency_ms);
     if (e.token_usage) {
-      acc.input += e.token_usage.input_tokens;
-      acc.output += e.token_usage.output_tokens;
-      acc.total += e.token_usage.total_tokens;
+      acc.input = addCounts(acc.input, e.token_usage.input_tokens);
+      acc.output = addCounts(acc.output, e.token_usage.output_tokens);
+      acc.total = addCounts(acc.total, e.token_usage.total_tokens);
       const cost = this.prices?.cost(name, e.token_usage);
       if (cost !== undefined) acc.cost = (acc.cost ?? 0) + cost;
     }

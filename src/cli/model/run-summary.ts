@@ -1,5 +1,5 @@
 import type { PriceTable } from '../../core/pricing/price-table.js';
-import type { LogEvent } from '../reading/log-event.js';
+import { addCounts, type LogEvent } from '../reading/log-event.js';
 import { budgetStop, type BudgetStop } from './budget-stop.js';
 
 /** One row of `runs`: what a run was, without its steps. */
@@ -19,9 +19,12 @@ export interface RunSummary {
   steps: number;
   /** total_latency_ms (monotonic) when finished. */
   latency_ms?: number;
-  tokens: number;
-  input_tokens: number;
-  output_tokens: number;
+  /** Token counts, absent when no model call reported them. */
+  tokens?: number;
+  input_tokens?: number;
+  output_tokens?: number;
+  /** run_finished said its token_usage is short: some model call reported no usage, or only part of it. */
+  tokens_partial?: boolean;
   errors: number;
   /** The first failed step: where to look. */
   first_error?: { step_index: number; kind: 'tool' | 'model'; name: string; error_class?: string };
@@ -47,7 +50,7 @@ export class RunSummaries {
     if (!run) {
       run = {
         run_id: e.run_id, agent: e.agent ?? '?', start: new Date(e.time).toISOString(), start_ms: e.time,
-        status: 'unfinished', steps: 0, tokens: 0, input_tokens: 0, output_tokens: 0, errors: 0,
+        status: 'unfinished', steps: 0, errors: 0,
       };
       this.byId.set(e.run_id, run);
     }
@@ -91,6 +94,7 @@ export class RunSummaries {
           run.tokens = e.token_usage.total_tokens;
           run.input_tokens = e.token_usage.input_tokens;
           run.output_tokens = e.token_usage.output_tokens;
+          if (e.token_usage_partial === true) run.tokens_partial = true;
         }
         break;
     }
@@ -112,9 +116,9 @@ export class RunSummaries {
     }
     if (!isTool && e.token_usage) {
       if (run.status === 'unfinished') {
-        run.tokens += e.token_usage.total_tokens;
-        run.input_tokens += e.token_usage.input_tokens;
-        run.output_tokens += e.token_usage.output_tokens;
+        run.tokens = addCounts(run.tokens, e.token_usage.total_tokens);
+        run.input_tokens = addCounts(run.input_tokens, e.token_usage.input_tokens);
+        run.output_tokens = addCounts(run.output_tokens, e.token_usage.output_tokens);
       }
       const cost = this.prices?.cost(e.model, e.token_usage);
       if (cost !== undefined) run.cost_usd = (run.cost_usd ?? 0) + cost;

@@ -43,6 +43,8 @@ export interface RunView {
   llm_calls?: number;
   errors: number;
   token_usage?: TokenUsage;
+  /** token_usage is short: some model call reported no usage, or only part of it. */
+  token_usage_partial?: boolean;
   first_error_step_index?: number;
   /** The error that ended the run, when its body threw. */
   error_class?: string;
@@ -133,7 +135,7 @@ export function buildRunView(events: readonly LogEvent[]): RunView {
         Object.assign(run, {
           status: e.status ?? 'error', stop_reason: e.stop_reason, total_steps: e.total_steps ?? steps.size,
           total_latency_ms: e.total_latency_ms, tool_calls: e.tool_calls, llm_calls: e.llm_calls, errors: e.errors ?? 0,
-          token_usage: e.token_usage, first_error_step_index: e.first_error_step_index, error_class: e.error_class,
+          token_usage: e.token_usage, token_usage_partial: e.token_usage_partial, first_error_step_index: e.first_error_step_index, error_class: e.error_class,
           error_message: e.error_message,
         });
         break;

@@ -59,7 +59,7 @@ const TOKEN_FIELDS = [
 
 /** The fields this inspector reads, and the ones every pino line has: any other field of an event is one it does not know. */
 export const KNOWN_FIELDS: ReadonlySet<string> = new Set<string>([
-  ...STRING_FIELDS, ...NUMBER_FIELDS, 'token_usage', 'event', 'run_id', 'seq', 'schema', 'level', 'time', 'pid', 'hostname', 'msg',
+  ...STRING_FIELDS, ...NUMBER_FIELDS, 'token_usage', 'token_usage_partial', 'event', 'run_id', 'seq', 'schema', 'level', 'time', 'pid', 'hostname', 'msg',
 ]);
 
 /**
@@ -100,11 +100,14 @@ function tokenUsage(get: (key: string) => unknown): TokenUsage | undefined {
     const value = num(source ? source[key] : get(`gen_ai.usage.${key}`));
     if (value !== undefined && value >= 0) out[key] = value;
   }
+  // An unknown count stays unknown: a total only when given, or when input and output both are.
+  if (out.total_tokens === undefined && out.input_tokens !== undefined && out.output_tokens !== undefined) out.total_tokens = out.input_tokens + out.output_tokens;
   if (out.input_tokens === undefined && out.output_tokens === undefined && out.total_tokens === undefined) return undefined;
-  const input = out.input_tokens ?? 0;
-  const output = out.output_tokens ?? 0;
-  return { ...out, input_tokens: input, output_tokens: output, total_tokens: out.total_tokens ?? input + output };
+  return out;
 }
+
+/** `a + b` over counts that may be unknown: unknown only when both are. */
+export const addCounts = (a: number | undefined, b: number | undefined): number | undefined => (b === undefined ? a : (a ?? 0) + b);
 
 function epochMs(record: Record<string, unknown>, timestamp: string | undefined): number | undefined {
   const parsed = timestamp === undefined ? NaN : Date.parse(timestamp);
@@ -163,6 +166,7 @@ export function toLogEvent(parsed: unknown): LogEvent | undefined {
   }
   const usage = tokenUsage(get);
   if (usage) out.token_usage = usage;
+  if (get('token_usage_partial') === true) out.token_usage_partial = true;
   (out as Record<symbol, unknown>)[RAW] = record;
   return out as LogEvent;
 }

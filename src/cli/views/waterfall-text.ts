@@ -54,6 +54,9 @@ function status(row: TimelineRow): string {
   return statusText(row.step.status);
 }
 
+/** A count the log did not give is shown as unknown, never as 0. */
+const countText = (n: number | undefined): string => (n === undefined ? '?' : formatCount(n));
+
 function header(run: RunView, stopSentence: string): string[] {
   const sentence = safeText(stopSentence, 400); // quotes names from the log
   const stepKinds = run.tool_calls !== undefined ? ` (${run.tool_calls} tool, ${run.llm_calls ?? 0} model)` : '';
@@ -61,7 +64,7 @@ function header(run: RunView, stopSentence: string): string[] {
   const facts = [
     `${run.total_steps} step${run.total_steps === 1 ? '' : 's'}${stepKinds}`,
     formatMs(run.total_latency_ms ?? run.end_ms - run.start_ms),
-    usage ? `${formatCount(usage.total_tokens)} tokens (in ${formatCount(usage.input_tokens)}, out ${formatCount(usage.output_tokens)})` : '',
+    usage ? `${countText(usage.total_tokens)} tokens (in ${countText(usage.input_tokens)}, out ${countText(usage.output_tokens)})${run.token_usage_partial ? ', partial: some model calls reported no usage' : ''}` : '',
     run.errors ? `${run.errors} failed step${run.errors === 1 ? '' : 's'}` : '',
   ].filter(Boolean);
   const ids = [

@@ -32,10 +32,12 @@ export type StopReason =
 export type StepStatus = 'ok' | 'error' | 'cancelled';
 export type StepType = 'tool_call' | 'llm_call';
 
+/** Token counts of a model call, or summed over a run. A count the provider did not report is absent, never 0. */
 export interface TokenUsage {
-  input_tokens: number;
-  output_tokens: number;
-  total_tokens: number;
+  input_tokens?: number;
+  output_tokens?: number;
+  /** The provider's total, else input plus output when both are known. */
+  total_tokens?: number;
   cache_read_tokens?: number;
   cache_creation_tokens?: number;
   reasoning_tokens?: number;
@@ -113,7 +115,10 @@ export interface ToolResultEvent extends EventBase, StepOutcomeFields {
 
 export interface LlmResultEvent extends EventBase, StepOutcomeFields {
   event: 'llm_result';
+  /** The model named in the decorator, else the one the answer names, else the method's name. */
   model: string;
+  /** The model the answer names (`gpt-4o-2024-08-06`), when it differs from `model`: `gen_ai.response.model`. */
+  response_model?: string;
   token_usage?: TokenUsage;
   finish_reason?: string;
   /** The provider whose wire format answered: `gen_ai.provider.name` (`openai`, `anthropic`). */
@@ -155,7 +160,10 @@ export interface RunFinishedEvent extends EventBase {
   tool_calls: number;
   llm_calls: number;
   errors: number;
+  /** What the model steps reported, summed. */
   token_usage?: TokenUsage;
+  /** True when `token_usage` is short: a model step that got an answer reported no usage, or only some of its counts. */
+  token_usage_partial?: boolean;
   first_error_step_index?: number;
   error_class?: string;
   error_message?: string;

@@ -69,7 +69,8 @@ export class BudgetMeter {
 
   private count(usage: TokenUsage, model: string | undefined): Counted {
     const cost = this.limits.maxCostUsd !== undefined ? (this.prices?.cost(model, usage) ?? 0) : 0;
-    return { tokens: usage.total_tokens, cost };
+    // Only the counts known: a call that reported its input alone spent at least that.
+    return { tokens: usage.total_tokens ?? (usage.input_tokens ?? 0) + (usage.output_tokens ?? 0), cost };
   }
 
   private add(tokens: number, cost: number): void {

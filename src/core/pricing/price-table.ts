@@ -47,7 +47,7 @@ export class PriceTable {
     this.prices = Object.fromEntries(Object.entries(prices).map(([model, price]) => [model, { ...price }]));
   }
 
-  /** The cost in USD of one model call, or undefined when the model has no price. */
+  /** The cost in USD of one model call (of the counts it reported), or undefined when the model has no price. */
   cost(model: string | undefined, usage: TokenUsage): number | undefined {
     if (model === undefined) return undefined;
     const price = this.priceOf(model);
@@ -55,12 +55,12 @@ export class PriceTable {
     // input_tokens already counts cache reads and writes (the OpenTelemetry GenAI rule): price each part once.
     const cacheRead = usage.cache_read_tokens ?? 0;
     const cacheWrite = usage.cache_creation_tokens ?? 0;
-    const plainInput = Math.max(0, usage.input_tokens - cacheRead - cacheWrite);
+    const plainInput = Math.max(0, (usage.input_tokens ?? 0) - cacheRead - cacheWrite);
     const micro =
       plainInput * price.input +
       cacheRead * (price.cache_read ?? price.input) +
       cacheWrite * (price.cache_write ?? price.input) +
-      usage.output_tokens * price.output;
+      (usage.output_tokens ?? 0) * price.output;
     return micro / 1e6;
   }
 

@@ -98,28 +98,36 @@ export const count = (v: unknown): number | undefined =>
 
 type Extra = Pick<TokenUsage, 'cache_read_tokens' | 'cache_creation_tokens' | 'reasoning_tokens'>;
 const EXTRA_KEYS = ['cache_read_tokens', 'cache_creation_tokens', 'reasoning_tokens'] as const;
+const USAGE_KEYS = ['input_tokens', 'output_tokens', 'total_tokens', ...EXTRA_KEYS] as const;
 
 /**
- * A usage record, or nothing when neither count is known. The optional
- * counters are kept only where reported; `total_tokens` is the provider's
- * when it gave one.
+ * A usage record of the counts that are known, or nothing when none of input,
+ * output and total is: an unknown count is absent, never 0. `total_tokens` is
+ * the provider's when it gave one, else input plus output when both are known.
  */
 export function makeUsage(input: number | undefined, output: number | undefined, extra: Extra = {}, total?: number): TokenUsage | undefined {
-  if (input === undefined && output === undefined) return undefined;
-  const usage: TokenUsage = { input_tokens: input ?? 0, output_tokens: output ?? 0, total_tokens: total ?? (input ?? 0) + (output ?? 0) };
+  const sum = total ?? (input !== undefined && output !== undefined ? input + output : undefined);
+  if (input === undefined && output === undefined && sum === undefined) return undefined;
+  const usage: TokenUsage = {};
+  if (input !== undefined) usage.input_tokens = input;
+  if (output !== undefined) usage.output_tokens = output;
+  if (sum !== undefined) usage.total_tokens = sum;
   for (const key of EXTRA_KEYS) if (extra[key] !== undefined) usage[key] = extra[key];
   return usage;
 }
 
-/** Adds `b` into `a`, keeping the optional counters only where some step reported them. */
+/** Adds `b` into `a`, each count where some side reported it: a count neither reported stays absent. */
 export function addTokenUsage(a: TokenUsage | undefined, b: TokenUsage): TokenUsage {
   if (!a) return { ...b };
-  const sum = makeUsage(a.input_tokens + b.input_tokens, a.output_tokens + b.output_tokens, {}, a.total_tokens + b.total_tokens)!;
-  for (const key of EXTRA_KEYS) {
+  const sum: TokenUsage = {};
+  for (const key of USAGE_KEYS) {
     if (a[key] !== undefined || b[key] !== undefined) sum[key] = (a[key] ?? 0) + (b[key] ?? 0);
   }
   return sum;
 }
+
+/** True when a usage record has both input and output counts: all a model call is billed for. */
+export const isCompleteUsage = (usage: TokenUsage | undefined): boolean => usage?.input_tokens !== undefined && usage.output_tokens !== undefined;
 
 const FINISH_REASON = /^[A-Za-z0-9_.:-]{1,64}$/;
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/;

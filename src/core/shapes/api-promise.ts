@@ -1,5 +1,6 @@
 import type { Span } from '../outcome.js';
-import type { ModelReading } from '../providers/index.js';
+import type { Frame } from '../run-context.js';
+import { followIteration } from './async-iterator.js';
 import { forwardingGet } from './forward.js';
 
 type Fn = (...args: unknown[]) => unknown;
@@ -24,9 +25,11 @@ export function isApiPromise(value: Promise<unknown>): boolean {
  * parsed data and notes the request id; `asResponse()` ends it when the
  * response arrives (the body is the caller's: no usage is known). `onValue`
  * ends the span with a resolved value, or follows it when it is a stream, and
- * returns what the caller gets. Everything else is the original's.
+ * returns what the caller gets. A paginated list's `for await` (a
+ * `PagePromise`) is followed like any async iterable: the span ends with the
+ * iteration. Everything else is the original's.
  */
-export function followApiPromise(original: Promise<unknown>, span: Span, onValue: (value: unknown) => unknown): Promise<unknown> {
+export function followApiPromise(original: Promise<unknown>, span: Span, frame: Frame, onValue: (value: unknown) => unknown): Promise<unknown> {
   const forward = forwardingGet(original);
   const failed = (error: unknown): never => {
     span.end({ type: 'error', error });
@@ -44,19 +47,18 @@ export function followApiPromise(original: Promise<unknown>, span: Span, onValue
     then: (...args) => (chain().then as Fn).apply(chained, args),
     catch: (...args) => (chain().catch as Fn).apply(chained, args),
     finally: (...args) => (chain().finally as Fn).apply(chained, args),
-    withResponse: () =>
-      ((forward('withResponse') as Fn)() as Promise<Record<string, unknown>>).then((res) => {
-        span.note?.({ requestId: typeof res.request_id === 'string' ? res.request_id : undefined });
-        const data = follow(res.data);
-        return data === res.data ? res : { ...res, data };
-      }, failed),
+    withResponse: () => ((forward('withResponse') as Fn)() as Promise<ResponseEnvelope>).then((res) => followEnvelope(res, span, follow), failed),
     asResponse: () =>
       ((forward('asResponse') as Fn)() as Promise<Response>).then((response) => {
-        span.note?.(fromHeaders(response));
+        span.note?.({ requestId: requestIdHeader(response) });
         span.end({ type: 'ok', value: undefined });
         return response;
       }, failed),
   };
+  // A `PagePromise` (a list call) is also read with `for await`, which awaits the original itself: the iteration is followed.
+  if (typeof forward(Symbol.asyncIterator) === 'function') {
+    methods[Symbol.asyncIterator] = followIteration(() => (forward(Symbol.asyncIterator) as () => AsyncIterator<unknown>)(), span, frame);
+  }
   return new Proxy(original, {
     get(_target, key) {
       return Object.prototype.hasOwnProperty.call(methods, key) ? methods[key] : forward(key);
@@ -64,14 +66,50 @@ export function followApiPromise(original: Promise<unknown>, span: Span, onValue
   });
 }
 
-/** The request id header, and the provider it names: OpenAI sends `x-request-id`, Anthropic `request-id`. */
-function fromHeaders(response: Response): ModelReading {
+/**
+ * The request id of a raw response, from the header the OpenAI SDK reads
+ * (`x-request-id`) or the Anthropic SDK's (`request-id`). No provider is
+ * claimed: a header name does not say which SDK or server answered, and the
+ * body that would say is the caller's.
+ */
+function requestIdHeader(response: Response): string | undefined {
   try {
-    const openai = response.headers.get('x-request-id');
-    if (openai) return { requestId: openai, provider: 'openai' };
-    const anthropic = response.headers.get('request-id');
-    return anthropic ? { requestId: anthropic, provider: 'anthropic' } : {};
+    return response.headers.get('x-request-id') ?? response.headers.get('request-id') ?? undefined;
   } catch {
-    return {};
+    return undefined;
   }
+}
+
+/** What `withResponse()` resolves to in the OpenAI and Anthropic SDKs (Anthropic adds `workspace_id`). */
+export interface ResponseEnvelope {
+  data: unknown;
+  response: object;
+  request_id?: string | null;
+}
+
+/**
+ * A `withResponse()` result a method returned (`{ data, response,
+ * request_id }`): told apart by those own data properties, no getter read.
+ */
+export function isResponseEnvelope(value: object): value is ResponseEnvelope {
+  try {
+    const data = Object.getOwnPropertyDescriptor(value, 'data');
+    const response = Object.getOwnPropertyDescriptor(value, 'response')?.value as unknown;
+    const requestId = Object.getOwnPropertyDescriptor(value, 'request_id');
+    return data !== undefined && 'value' in data && typeof response === 'object' && response !== null
+      && requestId !== undefined && 'value' in requestId && (typeof requestId.value === 'string' || requestId.value == null);
+  } catch {
+    return false; // a Proxy whose traps throw is no envelope
+  }
+}
+
+/**
+ * Notes the envelope's request id and follows its data (`follow`: the end of
+ * the span, or a stream followed). The caller gets the very envelope, or,
+ * when the data is followed through a Proxy, a copy of it holding that Proxy.
+ */
+export function followEnvelope(res: ResponseEnvelope, span: Span, follow: (data: unknown) => unknown): ResponseEnvelope {
+  span.note?.({ requestId: typeof res.request_id === 'string' ? res.request_id : undefined });
+  const data = follow(res.data);
+  return data === res.data ? res : { ...res, data };
 }

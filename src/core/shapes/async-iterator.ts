@@ -71,27 +71,34 @@ export function wrapAsyncIterator(source: AnyAsyncIterator, span: Span, frame: F
 }
 
 /**
+ * The `[Symbol.asyncIterator]` method of a followed iterable: each call makes
+ * the source's iterator (`make`) inside the frame and follows it with the span;
+ * one that cannot be made ends the span with its error.
+ */
+export function followIteration(make: () => AnyAsyncIterator, span: Span, frame: Frame): () => AsyncGenerator<unknown, unknown, unknown> {
+  return () => {
+    let iterator: AnyAsyncIterator;
+    try {
+      iterator = runInFrame(frame, make);
+    } catch (error) {
+      span.end({ type: 'error', error });
+      throw error;
+    }
+    return wrapAsyncIterator(iterator, span, frame);
+  };
+}
+
+/**
  * An iterable that is not itself an iterator keeps its identity's behaviour
  * (methods, instanceof) through a Proxy; only the iterators it makes are
  * wrapped. The span follows the first iteration.
  */
 export function wrapAsyncIterable<T extends AsyncIterable<unknown>>(source: T, span: Span, frame: Frame): T {
   const forward = forwardingGet(source);
+  const iterate = followIteration(() => source[Symbol.asyncIterator]() as AnyAsyncIterator, span, frame);
   return new Proxy(source, {
-    get(target, key) {
-      if (key === Symbol.asyncIterator) {
-        return () => {
-          let iterator: AnyAsyncIterator;
-          try {
-            iterator = runInFrame(frame, () => target[Symbol.asyncIterator]()) as AnyAsyncIterator;
-          } catch (error) {
-            span.end({ type: 'error', error });
-            throw error;
-          }
-          return wrapAsyncIterator(iterator, span, frame);
-        };
-      }
-      return forward(key);
+    get(_target, key) {
+      return key === Symbol.asyncIterator ? iterate : forward(key);
     },
   });
 }

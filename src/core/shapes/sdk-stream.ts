@@ -1,6 +1,6 @@
 import type { Outcome, Span } from '../outcome.js';
 import { runInFrame, type Frame } from '../run-context.js';
-import { wrapAsyncIterator } from './async-iterator.js';
+import { followIteration } from './async-iterator.js';
 import { forwardingGet } from './forward.js';
 
 type Fn = (...args: unknown[]) => unknown;
@@ -36,16 +36,7 @@ export function followSdkStream(stream: SdkStream, span: Span, frame: Frame): Sd
     observe: (item) => span.observe?.(item),
   };
   const methods: Record<PropertyKey, Fn> = {
-    [Symbol.asyncIterator]: () => {
-      let iterator: AsyncIterator<unknown>;
-      try {
-        iterator = runInFrame(frame, () => (forward(Symbol.asyncIterator) as () => AsyncIterator<unknown>)());
-      } catch (error) {
-        span.end({ type: 'error', error });
-        throw error;
-      }
-      return wrapAsyncIterator(iterator, ending, frame);
-    },
+    [Symbol.asyncIterator]: followIteration(() => (forward(Symbol.asyncIterator) as () => AsyncIterator<unknown>)(), ending, frame),
     toReadableStream: () => followReadable(runInFrame(frame, () => (forward('toReadableStream') as () => ReadableStream<Uint8Array>)()), ending, frame),
     tee: () => {
       const branches = (forward('tee') as () => SdkStream[])();

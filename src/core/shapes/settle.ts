@@ -1,6 +1,6 @@
 import type { Span } from '../outcome.js';
 import type { Frame } from '../run-context.js';
-import { followApiPromise, isApiPromise } from './api-promise.js';
+import { followApiPromise, followEnvelope, isApiPromise, isResponseEnvelope } from './api-promise.js';
 import { isAsyncIterable, isAsyncIterator, wrapAsyncIterable, wrapAsyncIterator } from './async-iterator.js';
 import { followEventStream, sdkEventStreamItems } from './event-stream.js';
 import { forwardingGet } from './forward.js';
@@ -42,7 +42,7 @@ export function settle(result: unknown, span: Span, frame: Frame, followResolved
   }
   switch (shape) {
     case 'api-promise':
-      return followApiPromise(result as Promise<unknown>, span, (value) => resolved(value, span, frame, followResolvedStream));
+      return followApiPromise(result as Promise<unknown>, span, frame, (value) => resolved(value, span, frame, followResolvedStream));
     case 'promise': {
       const chained = Promise.resolve(result as PromiseLike<unknown>).then(
         (value) => resolved(value, span, frame, followResolvedStream),
@@ -79,6 +79,8 @@ function shapeOf(result: object): Shape {
 /** What a Promise resolved to: followed when it is a stream worth following, else the end of the span. */
 function resolved(value: unknown, span: Span, frame: Frame, followResolvedStream: boolean): unknown {
   if (!followResolvedStream || value === null || typeof value !== 'object') return endOk(span, value);
+  // An SDK's `withResponse()` the method awaited: what is read and followed is its data.
+  if (isResponseEnvelope(value)) return followEnvelope(value, span, (data) => resolved(data, span, frame, true));
   return followSdkObject(value, span, frame) ?? (isStreamToFollow(value) ? settle(value, span, frame) : endOk(span, value));
 }
 

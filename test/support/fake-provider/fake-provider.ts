@@ -12,6 +12,11 @@ const WIRES: Record<Endpoint, WireFormat> = {
   'anthropic.messages': anthropicMessages,
 };
 
+/** The ids `GET /models` lists. */
+export const MODEL_LIST: readonly string[] = ['gpt-4o-mini', 'gpt-4o', 'o4-mini'];
+
+const isModelList = (method: string | undefined, path: string): boolean => method === 'GET' && path.split('?')[0]!.replace(/\/+$/, '').endsWith('/models');
+
 /** Which endpoint a path is, whatever prefix the client's base URL put before it. */
 function endpointOf(method: string | undefined, path: string): Endpoint | undefined {
   if (method !== 'POST') return undefined;
@@ -55,7 +60,8 @@ export interface ReceivedRequest {
  * so the real SDKs can be pointed at it with `baseURL`. Each endpoint answers
  * from its own queue of scripted answers, in order; a request with nothing
  * scripted gets a 500 that says so (with `x-should-retry: false`, so an SDK
- * does not retry it). Every request is recorded, headers and body included.
+ * does not retry it). `GET /models` answers the fixed MODEL_LIST, unscripted
+ * (a list call's PagePromise). Every request is recorded, headers and body included.
  *
  * ```ts
  * const provider = await startFakeProvider();
@@ -164,6 +170,7 @@ export class FakeProvider {
       if (!res.writableFinished && !record.cut) record.closedByClient = true;
       markFinished();
     });
+    if (isModelList(req.method, req.url ?? '/')) return this.modelList(res, record);
     if (!endpoint) return this.plainError(res, record, 404, `fake provider: no endpoint ${req.method} ${req.url}`);
     const next = this.queues.get(endpoint)?.shift();
     if (!next) return this.plainError(res, record, 500, `fake provider: nothing scripted for ${endpoint}`);
@@ -216,6 +223,14 @@ export class FakeProvider {
     if (reply.cutAfter === events.length) return this.cut(res, record);
     if (reply.hangAfter === events.length) return;
     res.end();
+  }
+
+  /** `GET /models`, unscripted: OpenAI's list of the models in MODEL_LIST, one page. */
+  private modelList(res: ServerResponse, record: ReceivedRequest): void {
+    record.status = 200;
+    record.requestId = `req_models_${++this.counter}`;
+    const data = MODEL_LIST.map((id) => ({ id, object: 'model', created: 1_760_000_000, owned_by: 'fake' }));
+    res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': record.requestId }).end(JSON.stringify({ object: 'list', data }));
   }
 
   private cut(res: ServerResponse, record: ReceivedRequest): void {
