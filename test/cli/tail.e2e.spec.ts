@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { appendFileSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -166,6 +166,16 @@ describe('agent-log tail: memory bounded over hours', () => {
     const byCount = tight.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as TailRow).filter((r) => r.evicted === 'max_runs');
     expect(byCount.length).toBeGreaterThan(never - 20);
     expect(Number(/at most (\d+) held in flight/.exec(tight.stderr)![1])).toBe(10);
+  });
+
+  it('loses no line to a reader slower than it (| jq): it exits only once stdout has taken everything', () => {
+    const { text, never, finished } = longLog();
+    // A pipe to a reader that is not reading yet, as `agent-log tail | jq` is while jq starts.
+    const piped = spawnSync('sh', ['-c', '"$0" "$1" tail --json --max-runs 10 --evict-after 10h | (sleep 1; cat)', process.execPath, CLI], { input: text, encoding: 'utf8' });
+    expect(piped.status).toBe(0);
+    const rows = piped.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as TailRow);
+    expect(rows).toHaveLength(never + finished.length);
+    expect(rows.filter((r) => r.evicted === 'input_ended')).toHaveLength(10);
   });
 
   it('refuses a bad bound before reading, and a gzip file it cannot follow', () => {

@@ -144,6 +144,8 @@ While following a file, type on the keyboard (standard input), then Enter:
       if (!stop.signal.aborted) report(live.drain());
       const summary = `followed ${readReport.events} events: ${live.finishedCount} runs finished, ${live.evictedCount} never finished (evicted or cut off), at most ${live.peakInFlight} held in flight (--max-runs ${maxRuns})`;
       process.stderr.write(`${colorErr.dim(summary)}\n`);
-      process.exit(0);
+      // Exit (the keys may hold standard input open), but only once stdout has taken every line:
+      // a pipe to a slower reader (| jq) holds what it has not read yet, and exit would drop it.
+      process.stdout.write('', () => process.exit(0));
     });
 }
