@@ -106,5 +106,7 @@ describe('agent-log stats', () => {
     for (const heading of ['tools', 'models', 'slowest runs', 'most expensive runs (by tokens)']) expect(text).toContain(`\n${heading}\n`);
     expect(text).toMatch(/refund\s+1\s+1\s+100\.0%/);
     expect(text).toMatch(/stop reasons: .*tool_error 2/);
+    // Counts agree with their nouns: one run is "1 run".
+    expect(runCli(['stats', log.file, '--agent', 'refunds']).stdout).toMatch(/^1 run \(/m);
   });
 });

@@ -1,5 +1,6 @@
 import type { ReadReport } from '../reading/read-events.js';
 import { colorErr, safeText, toSafeJson } from '../views/terminal-text.js';
+import { plural } from '../views/format-units.js';
 
 /** Writes `--json` output: one JSON document on stdout. */
 export function printJson(value: unknown): void {
@@ -9,8 +10,6 @@ export function printJson(value: unknown): void {
 export function printText(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** What was read and what was skipped, on stderr so that stdout stays the answer. */
 export function noteReport(report: ReadReport, warning?: string, scanned?: string): void {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { noteReport, printJson, printText } from './command-output.js';
-import { formatCount, formatMs, formatPercent, formatUsd } from '../views/format-units.js';
+import { formatCount, formatMs, formatPercent, formatUsd, plural } from '../views/format-units.js';
 import { resolveSources } from '../reading/input-sources.js';
 import type { LogEvent } from '../reading/log-event.js';
 import { readPriceFile } from '../reading/price-file.js';
@@ -31,7 +31,7 @@ function renderStats(stats: Stats, priced: boolean): string {
   const counts = (o: Record<string, number>) => Object.entries(o).map(([k, n]) => `${safeText(k, 32)} ${n}`).join(' · ');
   const rpm = stats.runs_per_minute;
   const out = [
-    color.bold(`${stats.runs.total} runs`) + ` (${counts(stats.runs.by_status)})` +
+    color.bold(plural(stats.runs.total, 'run')) + ` (${counts(stats.runs.by_status)})` +
       ` · ${rpm.average} runs/min on average, peak ${rpm.peak}${rpm.peak_minute ? ` at ${rpm.peak_minute}` : ''}` +
       (stats.cost_usd !== undefined ? ` · ${formatUsd(stats.cost_usd)}` : ''),
     `stop reasons: ${counts(stats.stop_reasons)}`,

@@ -9,7 +9,7 @@ import { plainFileSize, resolveSources, type InputSource } from '../reading/inpu
 import type { LogEvent } from '../reading/log-event.js';
 import { emptyReport, readEvents } from '../reading/read-events.js';
 import { offsetBefore } from '../reading/time-seek.js';
-import { formatCount, formatMs } from '../views/format-units.js';
+import { formatCount, formatMs, plural } from '../views/format-units.js';
 import { color, colorErr, safeText, toSafeJson } from '../views/terminal-text.js';
 import { renderWaterfallText } from '../views/waterfall-text.js';
 import { parseDuration, parseInstant } from './time-filters.js';
@@ -142,7 +142,7 @@ While following a file, type on the keyboard (standard input), then Enter:
       await readEvents([source], (e: LogEvent) => report(live.add(e)), { report: readReport });
       // Input that ended (stdin) cut its runs in flight off: they are reported; quitting a file leaves them be.
       if (!stop.signal.aborted) report(live.drain());
-      const summary = `followed ${readReport.events} events: ${live.finishedCount} runs finished, ${live.evictedCount} never finished (evicted or cut off), at most ${live.peakInFlight} held in flight (--max-runs ${maxRuns})`;
+      const summary = `followed ${plural(readReport.events, 'event')}: ${plural(live.finishedCount, 'run')} finished, ${live.evictedCount} never finished (evicted or cut off), at most ${live.peakInFlight} held in flight (--max-runs ${maxRuns})`;
       process.stderr.write(`${colorErr.dim(summary)}\n`);
       // Exit (the keys may hold standard input open), but only once stdout has taken every line:
       // a pipe to a slower reader (| jq) holds what it has not read yet, and exit would drop it.

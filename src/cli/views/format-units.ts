@@ -1,3 +1,6 @@
+/** `1 run`, `2 runs`: a count with its noun. */
+export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 /** 0.42 ms, 12.3 ms, 1.25 s, 3 min 5 s: short and readable. */
 export function formatMs(ms: number | undefined): string {
   if (ms === undefined) return '';

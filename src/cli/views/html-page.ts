@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ReadReport } from '../reading/read-events.js';
 import { h } from './html-text.js';
 import { PAGE_SCRIPT } from './html-script.js';
+import { plural } from './format-units.js';
 
 const STYLE = `
 body{font:14px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#1d232a;background:#fff}
@@ -48,7 +49,7 @@ export function renderPage(title: string, report: ReadReport, sections: string[]
 <title>${h(title, 200)}</title><style>${style}</style></head>
 <body>
 <h1>${h(title, 200)}</h1>
-<div class="meta">generated ${new Date().toISOString()} by agent-log from ${h(report.sources.join(', '), 400)} · ${report.events} events${skipped ? ` · ${skipped} line${skipped === 1 ? '' : 's'} skipped (${report.not_events} not events, ${report.truncated} truncated)` : ''} · bar positions from millisecond timestamps (±1 ms), lengths from latency_ms · click a row for every field the log has about it, ▾ folds</div>
+<div class="meta">generated ${new Date().toISOString()} by agent-log from ${h(report.sources.join(', '), 400)} · ${plural(report.events, 'event')}${skipped ? ` · ${plural(skipped, 'line')} skipped (${report.not_events} not events, ${report.truncated} truncated)` : ''} · bar positions from millisecond timestamps (±1 ms), lengths from latency_ms · click a row for every field the log has about it, ▾ folds</div>
 ${sections.join('\n')}
 <script>${PAGE_SCRIPT}</script>
 </body></html>

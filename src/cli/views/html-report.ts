@@ -1,6 +1,6 @@
 import type { Stats } from '../model/run-stats.js';
 import type { RunSummary } from '../model/run-summary.js';
-import { formatCount, formatMs, formatPercent, formatUsd } from './format-units.js';
+import { formatCount, formatMs, formatPercent, formatUsd, plural } from './format-units.js';
 import { h, statusClass, table } from './html-text.js';
 
 /** The stop reason, the budget a budget_exceeded run spent, and ⟳ with the tool the loop guard caught. */
@@ -31,7 +31,7 @@ export function renderStatsSection(stats: Stats, priced: boolean, anchors: Map<s
   const counts = (o: Record<string, number>) => Object.entries(o).map(([k, n]) => `${h(k, 32)} ${n}`).join(' · ');
   const rpm = stats.runs_per_minute;
   return `<section id="stats"><h2>Stats</h2>
-<p>${stats.runs.total} runs (${counts(stats.runs.by_status)}) · ${rpm.average} runs/min on average, peak ${rpm.peak}${stats.cost_usd !== undefined ? ` · ${formatUsd(stats.cost_usd)}` : ''}</p>
+<p>${plural(stats.runs.total, 'run')} (${counts(stats.runs.by_status)}) · ${rpm.average} runs/min on average, peak ${rpm.peak}${stats.cost_usd !== undefined ? ` · ${formatUsd(stats.cost_usd)}` : ''}</p>
 <p>stop reasons: ${counts(stats.stop_reasons)}</p>
 <p>runs stopped by a guard: ${counts(stats.guards.stops) || 'none'}${Object.keys(stats.guards.budget_limits).length ? ` (budget_exceeded by limit: ${counts(stats.guards.budget_limits)})` : ''}</p>
 ${stats.guards.loops.length ? `<h3>Loops (loop_detected) by tool</h3>${table(['tool', 'runs', 'warned', 'refused'], stats.guards.loops.map((l) => [

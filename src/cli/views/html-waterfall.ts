@@ -3,7 +3,7 @@ import { stepKey, type RunView, type StepView } from '../model/run-view.js';
 import { rootRows, type RunRow, type StepRow, type Timeline, type TimelineRow } from '../model/run-timeline.js';
 import { appLogsHint, appLogsShownCount, type AppLogs } from '../reading/app-log-line.js';
 import { KNOWN_FIELDS, RAW, type LogEvent } from '../reading/log-event.js';
-import { formatCount, formatMs } from './format-units.js';
+import { formatCount, formatMs, plural } from './format-units.js';
 import { h, statusClass, table } from './html-text.js';
 
 /** A part of the page and the style rules that place its rows. */
@@ -137,7 +137,7 @@ function runHeader(root: RunRow, failureRowId: string | undefined, failure: Step
   const stopClass = run.status === 'ok' ? 'ok' : run.status === 'error' ? 'error' : 'other';
   const facts = [
     `started ${h(run.start)}`,
-    `${run.total_steps} steps`,
+    plural(run.total_steps, 'step'),
     formatMs(run.total_latency_ms ?? run.end_ms - run.start_ms),
     run.token_usage ? `${formatCount(run.token_usage.total_tokens)} tokens` : '',
     run.request_id ? `request <span class="mono">${h(run.request_id, 64)}</span>` : '',

@@ -1,5 +1,5 @@
 import { appLogsHint, appLogsShownCount, type AppLogs } from '../reading/app-log-line.js';
-import { formatCount, formatMs } from './format-units.js';
+import { formatCount, formatMs, plural } from './format-units.js';
 import type { RunView } from '../model/run-view.js';
 import { rootRows, type Timeline, type TimelineRow } from '../model/run-timeline.js';
 import { color, renderTable, safeText, statusText } from './terminal-text.js';
@@ -62,7 +62,7 @@ function header(run: RunView, stopSentence: string): string[] {
   const stepKinds = run.tool_calls !== undefined ? ` (${run.tool_calls} tool, ${run.llm_calls ?? 0} model)` : '';
   const usage = run.token_usage;
   const facts = [
-    `${run.total_steps} step${run.total_steps === 1 ? '' : 's'}${stepKinds}`,
+    `${plural(run.total_steps, 'step')}${stepKinds}`,
     formatMs(run.total_latency_ms ?? run.end_ms - run.start_ms),
     usage ? `${countText(usage.total_tokens)} tokens (in ${countText(usage.input_tokens)}, out ${countText(usage.output_tokens)})${run.token_usage_partial ? ', partial: some model calls reported no usage' : ''}` : '',
     run.errors ? `${run.errors} failed step${run.errors === 1 ? '' : 's'}` : '',
