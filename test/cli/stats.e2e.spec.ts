@@ -108,5 +108,6 @@ describe('agent-log stats', () => {
     expect(text).toMatch(/stop reasons: .*tool_error 2/);
     // Counts agree with their nouns: one run is "1 run".
     expect(runCli(['stats', log.file, '--agent', 'refunds']).stdout).toMatch(/^1 run \(/m);
+    expect(runCli(['stats', log.file, '--until', '2000-01-01']).stdout).toBe('no run matches\n');
   });
 });

@@ -28,6 +28,8 @@ function renderGuards(guards: Stats['guards'], counts: (o: Record<string, number
 
 /** `stats` as text: one section per question on-call asks. */
 function renderStats(stats: Stats, priced: boolean): string {
+  // As `runs` says it: empty sections and an empty "()" would only look like a broken report.
+  if (stats.runs.total === 0) return 'no run matches';
   const counts = (o: Record<string, number>) => Object.entries(o).map(([k, n]) => `${safeText(k, 32)} ${n}`).join(' · ');
   const rpm = stats.runs_per_minute;
   const out = [
