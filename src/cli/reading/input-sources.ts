@@ -2,6 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { Readable } from 'node:stream';
+import { isatty } from 'node:tty';
 import { createGunzip } from 'node:zlib';
 import type * as Tinyglobby from 'tinyglobby';
 import { CliError } from '../cli-error.js';
@@ -25,7 +26,8 @@ const CHUNK = 1 << 20;
  */
 export async function resolveSources(args: readonly string[]): Promise<InputSource[]> {
   if (args.length === 0) {
-    if (process.stdin.isTTY) throw new CliError('no input: give log files (or globs), or pipe a log into standard input');
+    // isatty, not process.stdin.isTTY: making process.stdin would turn the pipe non-blocking, and its reads slow.
+    if (isatty(0)) throw new CliError('no input: give log files (or globs), or pipe a log into standard input');
     return [stdinSource()];
   }
   const sources: InputSource[] = [];
@@ -72,8 +74,12 @@ function stdinSource(): InputSource {
   return { name: '-', open: () => decompressed(readFdChunks(0)) };
 }
 
-/** Bytes between reads of a pipe that has none yet (a non-blocking stdin): short, the writer is usually quick. */
-const PIPE_WAIT_MS = 2;
+/**
+ * Waits between reads of a non-blocking pipe that has nothing yet (stdin left
+ * non-blocking by whoever made it): from 50 µs, the time a writer takes to
+ * refill a 64 KiB pipe, doubling up to 2 ms while it stays empty.
+ */
+const PIPE_WAIT_MS = { first: 0.05, most: 2 };
 
 /**
  * Standard input read with blocking reads, filled up to CHUNK per block: a
@@ -83,6 +89,7 @@ const PIPE_WAIT_MS = 2;
  */
 async function* readFdChunks(fd: number): AsyncGenerator<Buffer> {
   const pause = new Int32Array(new SharedArrayBuffer(4));
+  let wait = PIPE_WAIT_MS.first;
   for (;;) {
     const buffer = Buffer.allocUnsafe(CHUNK);
     let filled = 0;
@@ -95,7 +102,8 @@ async function* readFdChunks(fd: number): AsyncGenerator<Buffer> {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN') {
           if (filled > 0) break; // hand over what came; wait on the next round
-          Atomics.wait(pause, 0, 0, PIPE_WAIT_MS);
+          Atomics.wait(pause, 0, 0, wait);
+          wait = Math.min(wait * 2, PIPE_WAIT_MS.most);
           continue;
         }
         if (code === 'EOF') {
@@ -109,6 +117,7 @@ async function* readFdChunks(fd: number): AsyncGenerator<Buffer> {
         break;
       }
       filled += read;
+      wait = PIPE_WAIT_MS.first;
     }
     if (filled > 0) yield buffer.subarray(0, filled);
     if (ended) return;
