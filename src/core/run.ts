@@ -326,7 +326,10 @@ export class Run implements Span, Frame, EventRun {
     if (guards !== undefined) {
       const overBudget = guards.budgetRefusal(this.agent);
       if (overBudget) this.refuse(overBudget);
-      const guard = spec.kind === 'tool' ? guards.loopFor(spec) : undefined;
+      // What the agent decides to call, not what a tool calls in its own body: a tool step inside a tool step
+      // (an AI SDK tool whose execute calls an @AgentTool) is that tool's work, and would count one decision twice.
+      const insideTool = parent instanceof Step && parent.spec.kind === 'tool';
+      const guard = spec.kind === 'tool' && !insideTool ? guards.loopFor(spec) : undefined;
       if (guard && spec.kind === 'tool') {
         // Hashed once, here, for the guard and the tool_call event alike.
         argsHash = this.engine.hash(callSubject(args));

@@ -164,6 +164,42 @@ describe('the AI SDK telemetry integration', () => {
     expect(lookup.parent_span_id).toBe(weather.span_id);
   });
 
+  it('the loop guard counts what the model called, not the decorated tool the framework\'s tool calls in its body', async () => {
+    harness = installEngine({ loopGuard: { mode: 'refuse' } });
+    class Weather {
+      @AgentTool('weather')
+      async forecast(input: { city: string }) {
+        return { city: input.city, celsius: 21 };
+      }
+    }
+    const weather = new Weather();
+    // The natural reuse: the AI SDK tool's execute is the decorated service, under the same name and input.
+    const tools = { weather: weatherTool((input) => weather.forecast(input)) };
+    const call = () =>
+      ai.generateText({
+        model: openai().chat('gpt-4o-mini'), prompt: 'weather?', stopWhen: ai.stepCountIs(10), maxRetries: 0, tools,
+        telemetry: { integrations: [telemetry] },
+      });
+    // Three identical calls: the third is a loop (a warning); none is refused.
+    provider.script('openai.chat', weatherCall('call_1', 'Oslo'), weatherCall('call_2', 'Oslo'), weatherCall('call_3', 'Oslo'), { text: 'mild' });
+    await expect(call()).resolves.toMatchObject({ text: 'mild' });
+    await tick(5);
+    const [run] = wellFormedRuns(harness.capture.events);
+    expect(eventsOf(run, 'tool_result').map((e) => e.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok']); // 3 framework steps, 3 nested
+    expect(eventsOf(run, 'loop_detected')).toEqual([expect.objectContaining({ tool: 'weather', repeats: 3, action: 'warned' })]);
+    expect(run.at(-1)).toMatchObject({ status: 'ok', stop_reason: 'completed' });
+
+    // A fourth identical call is refused: once, for the framework's step, and the decorated tool never runs.
+    provider.reset();
+    const calls = [1, 2, 3, 4].map((n) => weatherCall(`call_${n}`, 'Oslo'));
+    provider.script('openai.chat', ...calls, { text: 'gave up' });
+    await call();
+    await tick(5);
+    const refused = wellFormedRuns(harness.capture.events)[1];
+    expect(eventsOf(refused, 'loop_detected').map((e) => e.action)).toEqual(['warned', 'refused']);
+    expect(eventsOf(refused, 'tool_call').filter((e) => e.parent_span_id !== refused[0].span_id)).toHaveLength(3);
+  });
+
   it('a failing tool is a tool_result error with its class and scrubbed message; the loop goes on and the result is unchanged', async () => {
     const failing = async () => {
       throw new Boom('no station near jane.doe@example.com');
