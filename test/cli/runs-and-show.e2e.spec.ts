@@ -1,7 +1,10 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withAgentLlm, withAgentRun } from 'nestjs-agent-logging';
+import request from 'supertest';
+import { bootApp, capture, settleLogs } from '../support/boot';
 import { installEngine, tick } from '../support/engine-harness';
+import { inspectorAgentsMetadata } from './fixtures/inspector-agents.fixture';
 import { cliJson, HOSTILE_RUN, OTEL_RUN, produceLog, runCli, type ProducedLog } from './support/produce-log';
 
 interface RunRow {
@@ -287,6 +290,27 @@ describe('agent-log show', () => {
     const unknown = runCli(['show', 'ffffffff-0000', log.file]);
     expect(unknown.status).not.toBe(0);
     expect(unknown.stderr).toContain('no run, request or trace matches "ffffffff-0000"');
-    expect(runCli(['show', 'ab', log.file]).stderr).toContain('at least 4 characters');
+    // Too short for a run id prefix, and no request is "ab": what a short argument can be is said.
+    expect(runCli(['show', 'ab', log.file]).stderr).toContain('no request (a run id prefix needs 4 characters or more) matches "ab"');
+  });
+
+  it('finds a run by a short request id: pino-http\'s own counter ("1") when no x-request-id came', async () => {
+    const from = capture.raw.length;
+    const app = await bootApp({ metadata: inspectorAgentsMetadata });
+    try {
+      await request(app.getHttpServer()).post('/run').send({ agent: 'support', question: 'where is my order?' }).expect(201);
+      await settleLogs();
+    } finally {
+      await app.close();
+    }
+    const file = join(log.dir, 'counter-ids.ndjson');
+    writeFileSync(file, capture.raw.slice(from));
+    const started = capture.events.slice(-20).find((e) => e.event === 'run_started' && e.agent === 'support')!;
+    const requestId = started.request_id as string;
+    expect(requestId.length).toBeLessThan(4); // the counter, as the Quick start's app without x-request-id has it
+    const found = cliJson<ShowJson>(['show', requestId, file]);
+    expect(found.run.run_id).toBe(started.run_id);
+    // Not every line holding the character: only the run whose request it is.
+    expect(runCli(['show', `${requestId}9`, file]).stderr).toContain('no request (a run id prefix needs 4 characters or more) matches');
   });
 });

@@ -31,7 +31,7 @@ export function registerShow(program: Command): void {
   program
     .command('show')
     .description('runs as a tree in time order: nested runs, steps on a shared time axis, the failure point, why each stopped')
-    .argument('<id>', 'a run id or a unique prefix of it (at least 4 characters), a request id (its runs) or a trace id (all runs of the trace)')
+    .argument('<id>', 'a run id or a unique prefix of it (at least 4 characters), a request id (its runs; any length) or a trace id (all runs of the trace)')
     .argument('[files...]', 'NDJSON log files or globs, gzip too; standard input when none or "-"')
     .option('--json', 'print JSON for scripts')
     .option('--app-logs', "also the app's own log lines written inside the runs, scrubbed (left out by default: they may hold personal data)")

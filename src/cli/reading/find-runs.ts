@@ -68,9 +68,15 @@ class Collector {
   finished = 0;
   lastFinish = 0;
 
+  /** Whether the query may be a run id prefix; shorter, it can only be a request id (pino-http's counter: "7"). */
+  readonly prefixes: boolean;
+
   constructor(readonly query: string) {
-    // A trace id is on every line wanted: the runs found need no needle of their own.
-    this.needles = new NeedleSet([query], !TRACE_ID.test(query));
+    this.prefixes = query.length >= MIN_PREFIX;
+    // A short id is on nearly every line: look for it as the field it must be. A trace id is on every line
+    // wanted: the runs found need no needle of their own.
+    const needle = this.prefixes ? query : `"request_id":${JSON.stringify(query)}`;
+    this.needles = new NeedleSet([needle], !TRACE_ID.test(query));
   }
 
   private collect(runId: string, needle: boolean) {
@@ -84,7 +90,7 @@ class Collector {
       this.parentOf.set(e.run_id, e.parent_run_id);
       if (this.collected.has(e.parent_run_id)) this.collect(e.run_id, true);
     }
-    if (e.run_id.startsWith(this.query) && !this.candidates.has(e.run_id) && this.candidates.size < MAX_CANDIDATES) {
+    if (this.prefixes && e.run_id.startsWith(this.query) && !this.candidates.has(e.run_id) && this.candidates.size < MAX_CANDIDATES) {
       this.candidates.add(e.run_id);
       this.collect(e.run_id, false);
     }
@@ -139,7 +145,7 @@ class Collector {
  * are read again, a nesting level per extra pass.
  */
 export async function findRuns(sources: readonly InputSource[], query: string, options: { scanAll?: boolean } = {}): Promise<FoundRuns> {
-  if (query.length < MIN_PREFIX) throw new CliError(`give at least ${MIN_PREFIX} characters of the run_id, or a request id or trace id (got ${JSON.stringify(query)})`);
+  if (query.length === 0) throw new CliError('give a run id (or at least its first 4 characters), a request id or a trace id');
   const range = options.scanAll ? undefined : runIdTimeRange(query);
   if (range) {
     const windowed = await collectInWindow(sources, query, range);
@@ -192,7 +198,8 @@ function pickRoots(c: Collector, report: ReadReport): { ids: string[]; by: Match
   const { candidates } = c;
   if (candidates.size === 1) return { ids: [...candidates], by: 'run_id_prefix' };
   if (candidates.size === 0) {
-    throw new CliError(`no run, request or trace matches ${JSON.stringify(c.query)} in ${report.sources.join(', ')} (${report.bytes} bytes read)`);
+    const asked = c.prefixes ? 'run, request or trace' : `request (a run id prefix needs ${MIN_PREFIX} characters or more)`;
+    throw new CliError(`no ${asked} matches ${JSON.stringify(c.query)} in ${report.sources.join(', ')} (${report.bytes} bytes read)`);
   }
   const list = [...candidates].slice(0, 10).map((id) => {
     const first = c.events.get(id)![0];
