@@ -36,7 +36,8 @@ export class LoopDetectedError extends AgentGuardError {
     readonly argsHash: string,
     readonly repeats: number,
   ) {
-    super(`agent "${agent}" called tool "${tool}" with the same arguments ${repeats} times; the call was refused`);
+    // `repeats` counts the refused call: it is the one that would have made them that many.
+    super(`agent "${agent}" called tool "${tool}" with the same arguments ${repeats - 1} times already; this call, the same again, was refused`);
   }
 }
 
@@ -54,9 +55,15 @@ export class BudgetExceededError extends AgentGuardError {
     readonly budget: number,
     readonly spent: number,
   ) {
-    const amount = (n: number) => (limit === 'maxCostUsd' ? `$${n.toFixed(4)}` : `${n} tokens`);
+    // Dollars to the precision they were given (a budget of $0.00001 must not read $0.0000), tokens as counted.
+    const amount = (n: number) => (limit === 'maxCostUsd' ? `$${formatUsd(n)}` : `${n} tokens`);
     super(`agent "${agent}" has spent ${amount(spent)} of its ${limit} of ${amount(budget)}; the step was refused`);
   }
+}
+
+/** A dollar amount in plain decimals (never `1e-7`), at most 8 places, trailing zeros dropped. */
+function formatUsd(n: number): string {
+  return n.toFixed(8).replace(/\.?0+$/, '') || '0';
 }
 
 /** The reason given to the run's AbortSignal when `timeoutMs` elapses. */

@@ -1,11 +1,11 @@
 import { elapsedMs, monotonicNow } from './clock.js';
 import { describeError } from './describe-error.js';
-import type { AgentEventName, StepStatus, StopReason, TokenUsage } from './events/agent-event.js';
+import type { AgentEventName, RunLimit, StepStatus, StopReason, TokenUsage } from './events/agent-event.js';
 import { SCHEMA_VERSION } from './events/agent-event.js';
 import { buildEvent, type EventFields, type UnboundEvent } from './events/build-event.js';
 import type { Engine } from './engine.js';
 import type { EventRun, TracedSpan, TracePosition } from './integration.js';
-import { AgentGuardError, AgentRunTimeoutError, LoopDetectedError, MaxStepsExceededError } from './errors.js';
+import { AgentGuardError, AgentRunTimeoutError, BudgetExceededError, LoopDetectedError, MaxStepsExceededError } from './errors.js';
 import type { LoopVerdict } from './guards/loop-guard.js';
 import { RunGuards } from './guards/run-guards.js';
 import { callSubject, type HashResult } from './hashing/hasher.js';
@@ -35,6 +35,8 @@ interface RunExtras {
   stopReason?: string;
   /** The first guard that refused a step (`max_steps`, `loop_detected`, `budget_exceeded`). */
   refusedBy?: StopReason;
+  /** The limit behind that refusal, or a framework's own step cap, for run_finished. */
+  limit?: RunLimit;
   errors: number;
   firstErrorStep?: number;
   /** What failed steps threw, to tell a step failure that ended the run from the body's own error. */
@@ -354,7 +356,11 @@ export class Run implements Span, Frame, EventRun {
 
   /** Records the first guard to refuse a step (it names the run's stop reason) and throws its error. */
   private refuse(error: AgentGuardError): never {
-    this.extra().refusedBy ??= error.stopReason;
+    const extras = this.extra();
+    if (extras.refusedBy === undefined) {
+      extras.refusedBy = error.stopReason;
+      extras.limit = limitOf(error);
+    }
     throw error;
   }
 
@@ -371,7 +377,10 @@ export class Run implements Span, Frame, EventRun {
 
   /** A framework's own step or turn cap ended its loop: the run ends `max_steps` unless the code set a reason. */
   reachedStepCap(): void {
-    this.extra().refusedBy ??= 'max_steps';
+    const extras = this.extra();
+    if (extras.refusedBy !== undefined) return;
+    extras.refusedBy = 'max_steps';
+    extras.limit = { name: 'framework_step_cap' };
   }
 
   stepEnded(step: Step): void {
@@ -502,6 +511,7 @@ export class Run implements Span, Frame, EventRun {
         first_error_step_index: extras?.firstErrorStep,
         error_class: described?.error_class,
         error_message: described?.error_message,
+        limit: stopReason === extras?.refusedBy ? extras?.limit : thrown && limitOfThrown(thrown.error, stopReason),
       });
     } catch (err) {
       this.engine.dropped(err);
@@ -509,6 +519,28 @@ export class Run implements Span, Frame, EventRun {
     this.state |= CLOSED;
     if (extras) extras.failures = undefined;
   }
+}
+
+/** What run_finished says of the guard that refused a step: the limit and what was spent of it. */
+function limitOf(error: AgentGuardError): RunLimit | undefined {
+  if (error instanceof MaxStepsExceededError) return { name: 'maxSteps', value: error.maxSteps };
+  if (error instanceof BudgetExceededError) return { name: error.limit, value: error.budget, spent: error.spent };
+  return undefined; // the loop guard: its loop_detected events say it all
+}
+
+/** The limit behind a stop the body's error explains: a sub-agent's refusal rethrown, or a framework's cap error. */
+function limitOfThrown(error: unknown, stopReason: StopReason): RunLimit | undefined {
+  const refused = guardErrorOf(error);
+  if (refused) return refused.stopReason === stopReason ? limitOf(refused) : undefined;
+  if (stopReason !== 'max_steps' || !isStepCapError(error)) return undefined;
+  try {
+    // Our own guard's error from another copy of the package (the other build) is not an instance of this one's.
+    const { name, maxSteps } = error as { name?: unknown; maxSteps?: unknown };
+    if (name === 'MaxStepsExceededError') return { name: 'maxSteps', value: typeof maxSteps === 'number' ? maxSteps : undefined };
+  } catch {
+    return undefined;
+  }
+  return { name: 'framework_step_cap' };
 }
 
 /** Ends the tracer's span of a run that could not open; a throwing tracer is counted. */

@@ -71,12 +71,26 @@ describe('agent-log on the guards: loops and budget stops', () => {
     expect(json.run.notices.map((n) => [n.event, n.action, n.tool])).toEqual([['loop_detected', 'warned', 'search_docs'], ['loop_detected', 'refused', 'search_docs']]);
   });
 
-  it('show: a budget stop says which limit it spent, from the error the run threw; else what the run used', () => {
-    const sentence = (agent: Agent) => cliJson<{ stop: { sentence: string } }>(['show', runIds[agent], file]).stop.sentence;
+  it('run_finished says which limit stopped the run, and what was spent of it, also when the body caught the refusal', () => {
+    expect(finishedOf('spender').limit).toEqual({ name: 'maxTokens', value: 200, spent: 240 });
+    expect(finishedOf('costly').limit).toEqual({ name: 'maxCostUsd', value: 0.0005, spent: expect.closeTo(0.0009, 10) });
+    expect(finishedOf('frugal')).toMatchObject({ status: 'ok', limit: { name: 'maxTokens', value: 200, spent: 240 } });
+    expect(finishedOf('stuck').limit).toBeUndefined(); // the loop guard's loop_detected events say it all
+    expect(finishedOf('researcher').limit).toBeUndefined();
+    // The error's message gives dollars as they were set, never rounded to $0.0000.
+    expect(finishedOf('costly').error_message).toContain('of its maxCostUsd of $0.0005');
+  });
+
+  it('show: a budget stop says which limit it spent, from run_finished; from the error in a log without it; else what the run used', () => {
+    const sentence = (agent: Agent, log = file) => cliJson<{ stop: { sentence: string } }>(['show', runIds[agent], log]).stop.sentence;
     expect(sentence('spender')).toBe('stopped: the token budget was spent (maxTokens 200, spent 240) after 2 steps; the next step was refused');
     expect(sentence('costly')).toBe('stopped: the cost budget was spent (maxCostUsd $0.0005, spent $0.0009) after 2 steps; the next step was refused');
-    // The body caught the refusal and answered: the log has no error to say which limit.
-    expect(sentence('frugal')).toBe("stopped: the run's token or cost budget was spent (240 tokens used) after 2 steps; the next step was refused");
+    expect(sentence('frugal')).toBe('stopped: the token budget was spent (maxTokens 200, spent 240) after 2 steps; the next step was refused');
+    // A log written before run_finished had `limit`: the error the run threw says it; a body that caught it, nothing.
+    const older = join(dir, 'older.ndjson');
+    writeFileSync(older, capture.raw.replace(/,"limit":\{[^}]*\}/g, ''));
+    expect(sentence('spender', older)).toBe('stopped: the token budget was spent (maxTokens 200, spent 240) after 2 steps; the next step was refused');
+    expect(sentence('frugal', older)).toBe("stopped: the run's token or cost budget was spent (240 tokens used) after 2 steps; the next step was refused");
   });
 
   it('runs: a loop marker and the budget spent, in --json and as text; --loops and --stop-reason find them', () => {
@@ -86,7 +100,7 @@ describe('agent-log on the guards: loops and budget stops', () => {
     expect(row('stuck').loops).toEqual({ count: 2, tool: 'search_docs', refused: true });
     expect(row('spender').budget).toEqual({ limit: 'maxTokens', budget: 200, spent: 240 });
     expect(row('costly').budget).toEqual({ limit: 'maxCostUsd', budget: 0.0005, spent: 0.0009 });
-    expect(row('frugal').budget).toBeUndefined();
+    expect(row('frugal').budget).toEqual({ limit: 'maxTokens', budget: 200, spent: 240 });
     expect(row('frugal').loops).toBeUndefined();
 
     const text = runCli(['runs', file]).stdout;
@@ -112,10 +126,10 @@ describe('agent-log on the guards: loops and budget stops', () => {
       },
     ]);
     expect(guards.stops).toEqual({ budget_exceeded: 3, loop_detected: 1 });
-    expect(guards.budget_limits).toEqual({ maxTokens: 1, maxCostUsd: 1, unknown: 1 });
+    expect(guards.budget_limits).toEqual({ maxTokens: 2, maxCostUsd: 1 });
 
     const text = runCli(['stats', file]).stdout;
-    expect(text).toContain('\nguards\nruns stopped by a guard: budget_exceeded 3 · loop_detected 1 (budget_exceeded by limit: maxTokens 1 · unknown 1 · maxCostUsd 1)');
+    expect(text).toContain('\nguards\nruns stopped by a guard: budget_exceeded 3 · loop_detected 1 (budget_exceeded by limit: maxTokens 2 · maxCostUsd 1)');
     expect(text).toMatch(/loops \(loop_detected\) by tool\s+runs\s+warned\s+refused\nsearch_docs\s+2\s+2\s+1\n/);
     // --agent narrows the guards too.
     expect(cliJson<{ guards: { loops: unknown[]; stops: Record<string, number> } }>(['stats', file, '--agent', 'researcher']).guards).toMatchObject({ loops: [{ runs: 1, warned: 1, refused: 0 }], stops: {} });

@@ -225,7 +225,7 @@ describe('agent-log show', () => {
 
   it('explains max steps, cancellation (Observable unsubscribed, iterator abandoned) and the OpenTelemetry-named run', () => {
     const sentence = (id: string) => cliJson<ShowJson>(['show', id, log.file]).stop.sentence;
-    expect(sentence(log.runIds.looper)).toBe('stopped: the step budget (maxSteps) was spent after 3 steps; the next step was refused');
+    expect(sentence(log.runIds.looper)).toBe('stopped: the step budget (maxSteps 3) was spent after 3 steps; the next step was refused');
     expect(sentence(log.runIds.streamer)).toMatch(/^stopped: cancelled by the caller/);
     expect(sentence(log.runIds.typist)).toMatch(/^stopped: cancelled by the caller .* after 1 step$/);
     expect(sentence(OTEL_RUN)).toBe('stopped: model `claude-sonnet` failed with RateLimitError after 1 step');

@@ -1,7 +1,11 @@
 import 'reflect-metadata';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { AgentLlm, AgentRun, AgentTool, MaxStepsExceededError } from 'nestjs-agent-logging';
 import { agentLoggingTelemetry } from '../../src/ai-sdk';
+import { cliJson } from '../cli/support/produce-log';
 import { installEngine, tick } from '../support/engine-harness';
 import { startFakeProvider, type FakeProvider, type ScriptedReply } from '../support/fake-provider';
 import { ai, createAnthropic, createOpenAI } from './support/ai-sdk';
@@ -247,6 +251,16 @@ describe('the AI SDK telemetry integration', () => {
       'agent_step llm_call', 'llm_result ok', 'agent_step tool_call weather', 'tool_call weather', 'tool_result weather ok',
       'run_finished ok max_steps',
     ]);
+    // The framework's own cap, not the module's maxSteps: nothing was refused, and the inspector says so.
+    expect(run.at(-1)!.limit).toEqual({ name: 'framework_step_cap' });
+    const dir = mkdtempSync(join(tmpdir(), 'ai-sdk-cap-'));
+    try {
+      writeFileSync(join(dir, 'app.ndjson'), harness.capture.raw);
+      const shown = cliJson<{ stop: { sentence: string } }>(['show', run[0].run_id as string, join(dir, 'app.ndjson')]);
+      expect(shown.stop.sentence).toBe("stopped: the framework's own step cap (stopWhen, maxTurns, recursionLimit) ended its loop after 4 steps");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a loop that ends because the model is done at the cap is completed, not max_steps', async () => {
@@ -354,7 +368,7 @@ describe('the AI SDK telemetry integration', () => {
     expect(provider.requests).toHaveLength(1);
     await tick(5);
     const [run] = wellFormedRuns(harness.capture.events);
-    expect(run.at(-1)).toMatchObject({ status: 'error', stop_reason: 'max_steps', total_steps: 2 });
+    expect(run.at(-1)).toMatchObject({ status: 'error', stop_reason: 'max_steps', total_steps: 2, limit: { name: 'maxSteps', value: 2 } });
   });
 
   it('a tool refused by the step guard is never executed: the SDK reports it to the model as failed, and the next model call is refused', async () => {

@@ -167,7 +167,7 @@ describe('the LangChain callback handler', () => {
       'agent_step llm_call', 'llm_result ok', 'agent_step tool_call weather', 'tool_call weather', 'tool_result weather ok',
       'run_finished error max_steps',
     ]);
-    expect(run.at(-1)).toMatchObject({ error_class: 'GraphRecursionError' });
+    expect(run.at(-1)).toMatchObject({ error_class: 'GraphRecursionError', limit: { name: 'framework_step_cap' } });
   });
 
   it('a streamed chat model answer: one model step lasting the stream, with the usage of its last chunk', async () => {

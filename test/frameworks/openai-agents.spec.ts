@@ -165,7 +165,7 @@ describe('the OpenAI Agents SDK trace processor', () => {
       'agent_step llm_call', 'llm_result ok', 'agent_step tool_call weather', 'tool_call weather', 'tool_result weather ok',
       'run_finished error max_steps',
     ]);
-    expect(agentRun.at(-1)).toMatchObject({ error_class: 'MaxTurnsExceededError' });
+    expect(agentRun.at(-1)).toMatchObject({ error_class: 'MaxTurnsExceededError', limit: { name: 'framework_step_cap' } });
   });
 
   it('a streamed run read to its end: the model calls last their streams and carry the streamed usage', async () => {

@@ -72,7 +72,7 @@ class Agents {
       // A different call still goes ahead: only the looping signature is refused.
       await this.tools.search({ q: 'something else' });
       const e = err as LoopDetectedError;
-      return { refused: true, name: e.name, guard: e instanceof AgentGuardError, tool: e.tool, argsHash: e.argsHash, repeats: e.repeats };
+      return { refused: true, name: e.name, guard: e instanceof AgentGuardError, tool: e.tool, argsHash: e.argsHash, repeats: e.repeats, message: e.message };
     }
   }
   @AgentRun({ name: 'refused_shape', loopGuard: { mode: 'refuse', consecutive: 2 } })
@@ -170,7 +170,11 @@ describe('the loop guard, module on (warn, 3 in a row)', () => {
     const events = lastRun();
     const finished = expectWellFormedRun(events);
     const calls = events.filter((e) => e.event === 'tool_call');
-    expect(body).toEqual({ refused: true, name: 'LoopDetectedError', guard: true, tool: 'search', argsHash: calls[0].args_hash, repeats: 4 });
+    expect(body).toEqual({
+      refused: true, name: 'LoopDetectedError', guard: true, tool: 'search', argsHash: calls[0].args_hash, repeats: 4,
+      // Three calls were made; the fourth, refused, is counted in `repeats` but not said to have run.
+      message: 'agent "refusing" called tool "search" with the same arguments 3 times already; this call, the same again, was refused',
+    });
     // The refused call is no step: three searches, then the different one.
     expect(calls.map((c) => c.step_index)).toEqual([1, 2, 3, 4]);
     expect(finished).toMatchObject({ status: 'ok', stop_reason: 'loop_detected', total_steps: 4, tool_calls: 4 });

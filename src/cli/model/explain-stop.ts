@@ -42,6 +42,17 @@ function loopNote(run: RunView): string {
   return `; the loop guard saw ${what} called again with the same arguments${first.detail ? ` (${first.detail})` : ''}${more}`;
 }
 
+/** A step cap: this package's maxSteps (the next step refused), or the framework's own (its loop just stopped). */
+function stepCapSentence(run: RunView, steps: string): string {
+  const limit = run.limit;
+  if (limit?.name === 'framework_step_cap') return `stopped: the framework's own step cap (stopWhen, maxTurns, recursionLimit) ended its loop ${steps}`;
+  if (limit?.name === 'maxSteps' || run.error_class === 'MaxStepsExceededError') {
+    const value = limit?.value !== undefined ? ` ${limit.value}` : '';
+    return `stopped: the step budget (maxSteps${value}) was spent ${steps}; the next step was refused`;
+  }
+  return `stopped: a step cap was reached ${steps} (maxSteps, or the framework's own)`;
+}
+
 /** A budget stop: which limit, when the error the run threw says; else what the run spent. */
 function budgetSentence(run: RunView, steps: string): string {
   const spent = budgetStop(run);
@@ -87,7 +98,7 @@ function explainEnding(run: RunView): StopExplanation {
     }
     case 'max_steps':
       // The refused step writes no event: there is no step to mark.
-      return { sentence: `stopped: the step budget (maxSteps) was spent ${steps}; the next step was refused` };
+      return { sentence: stepCapSentence(run, steps) };
     case 'error': {
       const thrown = run.error_class ? `threw ${run.error_class}` : 'threw';
       const also = first ? ` (first failed step: ${first.step_index}, ${describeStep(first)})` : '';

@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../../core/events/agent-event.js';
+import type { RunLimit, TokenUsage } from '../../core/events/agent-event.js';
 import type { LogEvent } from '../reading/log-event.js';
 
 /** One step of a run, assembled from its agent_step / tool_call / *_result events. */
@@ -49,6 +49,8 @@ export interface RunView {
   /** The error that ended the run, when its body threw. */
   error_class?: string;
   error_message?: string;
+  /** The limit that stopped it (run_finished's `limit`). */
+  limit?: RunLimit;
   steps: StepView[];
   children: RunView[];
   /**
@@ -136,7 +138,7 @@ export function buildRunView(events: readonly LogEvent[]): RunView {
           status: e.status ?? 'error', stop_reason: e.stop_reason, total_steps: e.total_steps ?? steps.size,
           total_latency_ms: e.total_latency_ms, tool_calls: e.tool_calls, llm_calls: e.llm_calls, errors: e.errors ?? 0,
           token_usage: e.token_usage, token_usage_partial: e.token_usage_partial, first_error_step_index: e.first_error_step_index, error_class: e.error_class,
-          error_message: e.error_message,
+          error_message: e.error_message, limit: e.limit,
         });
         break;
       default:

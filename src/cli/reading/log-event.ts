@@ -4,6 +4,7 @@ import type {
   LlmResultEvent,
   LoopDetectedEvent,
   RunFinishedEvent,
+  RunLimit,
   RunStartedEvent,
   TokenUsage,
   ToolCallEvent,
@@ -59,7 +60,7 @@ const TOKEN_FIELDS = [
 
 /** The fields this inspector reads, and the ones every pino line has: any other field of an event is one it does not know. */
 export const KNOWN_FIELDS: ReadonlySet<string> = new Set<string>([
-  ...STRING_FIELDS, ...NUMBER_FIELDS, 'token_usage', 'token_usage_partial', 'event', 'run_id', 'seq', 'schema', 'level', 'time', 'pid', 'hostname', 'msg',
+  ...STRING_FIELDS, ...NUMBER_FIELDS, 'token_usage', 'token_usage_partial', 'limit', 'event', 'run_id', 'seq', 'schema', 'level', 'time', 'pid', 'hostname', 'msg',
 ]);
 
 /**
@@ -91,6 +92,20 @@ function str(value: unknown): string | undefined {
 
 function num(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+const LIMIT_NAMES = new Set<string>(['maxSteps', 'maxTokens', 'maxCostUsd', 'framework_step_cap']);
+
+/** run_finished's `limit`, when it is one this inspector knows: a name, and numbers where they are numbers. */
+function runLimit(value: unknown): RunLimit | undefined {
+  const source = asRecord(value);
+  if (!source || typeof source.name !== 'string' || !LIMIT_NAMES.has(source.name)) return undefined;
+  const limit: RunLimit = { name: source.name as RunLimit['name'] };
+  const limitValue = num(source.value);
+  const spent = num(source.spent);
+  if (limitValue !== undefined) limit.value = limitValue;
+  if (spent !== undefined) limit.spent = spent;
+  return limit;
 }
 
 function tokenUsage(get: (key: string) => unknown): TokenUsage | undefined {
@@ -167,6 +182,8 @@ export function toLogEvent(parsed: unknown): LogEvent | undefined {
   const usage = tokenUsage(get);
   if (usage) out.token_usage = usage;
   if (get('token_usage_partial') === true) out.token_usage_partial = true;
+  const limit = event === 'run_finished' ? runLimit(get('limit')) : undefined;
+  if (limit) out.limit = limit;
   (out as Record<symbol, unknown>)[RAW] = record;
   return out as LogEvent;
 }

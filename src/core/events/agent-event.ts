@@ -167,6 +167,20 @@ export interface RunFinishedEvent extends EventBase {
   first_error_step_index?: number;
   error_class?: string;
   error_message?: string;
+  /** The limit that stopped the run, when one did: which, its value, and what the run had spent of it. */
+  limit?: RunLimit;
+}
+
+/**
+ * `maxSteps`, `maxTokens` and `maxCostUsd` are this package's guards (the step
+ * after the limit was refused); `framework_step_cap` is a framework's own cap
+ * (the AI SDK's `stopWhen`, the Agents SDK's `maxTurns`, LangGraph's
+ * `recursionLimit`), whose value the framework does not report.
+ */
+export interface RunLimit {
+  name: 'maxSteps' | 'maxTokens' | 'maxCostUsd' | 'framework_step_cap';
+  value?: number;
+  spent?: number;
 }
 
 export type AgentEvent =
