@@ -56,20 +56,25 @@ async function must(...args) {
  * The README's Quick start: each ```ts block whose first line is `// src/<file>`
  * is that file. A later block for a file already seen (the module with
  * ConfigService) makes a second variant of the app, the other files shared.
+ * A block whose first line is `// test/<file>` is the app's e2e test of the
+ * first variant.
  */
 function quickStartVariants() {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('\n## Quick start\n'), readme.indexOf('\n## ', readme.indexOf('\n## Quick start\n') + 1));
   const base = {};
+  const tests = {};
   let config;
   for (const [, code] of section.matchAll(/```ts\n([\s\S]*?)```/g)) {
-    const file = /^\/\/ src\/([\w./-]+\.ts)\n/.exec(code)?.[1];
+    const [, dir, file] = /^\/\/ (src|test)\/([\w./-]+\.ts)\n/.exec(code) ?? [];
     if (!file) continue;
-    if (config || file in base) (config ??= { ...base })[file] = code;
+    if (dir === 'test') tests[file] = code;
+    else if (config || file in base) (config ??= { ...base })[file] = code;
     else base[file] = code;
   }
   if (!base['main.ts']) throw new Error('README.md: the Quick start has no src/main.ts block');
-  return { quickstart: base, 'quickstart-config': config };
+  if (Object.keys(tests).length === 0) throw new Error('README.md: the Quick start has no test/ block');
+  return { variants: { quickstart: base, 'quickstart-config': config }, tests };
 }
 
 function copyApp(stack, into) {
@@ -77,13 +82,16 @@ function copyApp(stack, into) {
   cpSync(join(root, 'test', 'stacks', stack.name), into, { recursive: true });
   cpSync(join(root, 'test', 'stacks', 'app'), into, { recursive: true });
   cpSync(join(root, 'test', 'support', 'fake-provider'), join(into, 'test', 'fake-provider'), { recursive: true });
-  for (const [variant, files] of Object.entries(quickStartVariants())) {
+  const { variants, tests } = quickStartVariants();
+  for (const [variant, files] of Object.entries(variants)) {
     for (const [file, code] of Object.entries(files ?? {})) {
       const path = join(into, 'src', variant, file);
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, code);
     }
   }
+  // As written, but for where its files sit here: src/quickstart/, not src/.
+  for (const [file, code] of Object.entries(tests)) writeFileSync(join(into, 'test', `quickstart-${file}`), code.replaceAll("from '../src/", "from '../src/quickstart/"));
 }
 
 /** Installs the app as its lock file says, then the packed package, then builds it. */
