@@ -1,17 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { Logger } from 'nestjs-pino';
-import request from 'supertest';
-import { expectWellFormedRun, runsIn } from '../support/engine-harness';
 import type { LogLine } from '../support/log-capture';
-
-// The sample app picks its log destination when its module is loaded, as in the demo.
-const dir = mkdtempSync(join(tmpdir(), 'sample-app-ai-sdk-'));
-const logFile = join(dir, 'agent-events.ndjson');
-process.env.AGENT_LOG_FILE = logFile;
+import { expectWellFormedRun, runsIn } from '../support/engine-harness';
+import { askSampleApp } from './support/sample-app';
 
 /** The questions `npm run demo` asks the AI SDK agent, with how each run must end and its steps. */
 const QUESTIONS = [
@@ -24,33 +13,17 @@ const QUESTIONS = [
   },
 ];
 
-const readLines = () => readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogLine);
-
 describe('the sample app\'s AI SDK agent, no decorator on its loop', () => {
   let lines: LogLine[] = [];
-  const statuses: number[] = [];
+  let statuses: number[] = [];
+  let cleanUp = () => {};
 
   beforeAll(async () => {
-    const { AppModule } = require('../../sample-app/src/app.module.js') as typeof import('../../sample-app/src/app.module.js', { with: { 'resolution-mode': 'import' } });
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    const app: INestApplication = moduleRef.createNestApplication({ bufferLogs: true });
-    app.useLogger(app.get(Logger));
-    await app.listen(0, '127.0.0.1');
-    for (const [i, { question }] of QUESTIONS.entries()) {
-      const res = await request(app.getHttpServer()).post('/orders/ask').set('x-request-id', `orders-${i}`).send({ question });
-      statuses.push(res.status);
-    }
-    await app.close();
-    for (let i = 0; i < 100; i++) {
-      lines = readLines();
-      if (lines.filter((l) => l.event === 'run_finished').length >= QUESTIONS.length) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const asked = await askSampleApp('/orders/ask', QUESTIONS.map((q) => q.question), 'orders');
+    ({ lines, cleanUp } = asked);
+    statuses = asked.answers.map((a) => a.status);
   });
-  afterAll(() => {
-    delete process.env.AGENT_LOG_FILE;
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cleanUp());
 
   it('writes one run per question, opened by the AI SDK integration inside the request, with the steps the SDK took', () => {
     expect(statuses).toEqual([201, 201, 201]);

@@ -1,17 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { Logger } from 'nestjs-pino';
-import request from 'supertest';
-import { expectWellFormedRun, runsIn } from '../support/engine-harness';
 import type { LogLine } from '../support/log-capture';
-
-// The sample app picks its log destination when its module is loaded, as in the demo.
-const dir = mkdtempSync(join(tmpdir(), 'sample-app-'));
-const logFile = join(dir, 'agent-events.ndjson');
-process.env.AGENT_LOG_FILE = logFile;
+import { expectWellFormedRun, runsIn } from '../support/engine-harness';
+import { askSampleApp, type SampleAnswer } from './support/sample-app';
 
 /** The questions `npm run demo` asks, with what each must end as. */
 const QUESTIONS = [
@@ -22,37 +11,15 @@ const QUESTIONS = [
   { question: 'keep searching for the manual of my toaster', status: 502, stop: 'max_steps' },
 ];
 
-const readLines = () => readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogLine);
-
 describe('the sample app, booted as `npm run demo` boots it', () => {
-  let app: INestApplication;
   let lines: LogLine[] = [];
-  const answers: { status: number; body: { runId?: string; run_id?: string; message?: string }; header?: string }[] = [];
+  let answers: SampleAnswer[] = [];
+  let cleanUp = () => {};
 
   beforeAll(async () => {
-    // Required only now, after AGENT_LOG_FILE is set (an import would be hoisted above it).
-    const { AppModule } = require('../../sample-app/src/app.module.js') as typeof import('../../sample-app/src/app.module.js', { with: { 'resolution-mode': 'import' } });
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication({ bufferLogs: true });
-    app.useLogger(app.get(Logger));
-    await app.listen(0, '127.0.0.1');
-    for (const [i, { question }] of QUESTIONS.entries()) {
-      const res = await request(app.getHttpServer()).post('/support/ask').set('x-request-id', `sample-${i}`).send({ question });
-      answers.push({ status: res.status, body: res.body, header: res.headers['x-agent-run-id'] });
-    }
-    await app.close();
-    // The file destination is asynchronous (sync: false), and sonic-boom's flush(cb) with minLength 0 calls
-    // back before a write in flight lands: wait, bounded, for the last run's events to reach the file.
-    for (let i = 0; i < 100; i++) {
-      lines = readLines();
-      if (lines.filter((l) => l.event === 'run_finished').length >= QUESTIONS.length) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    ({ answers, lines, cleanUp } = await askSampleApp('/support/ask', QUESTIONS.map((q) => q.question), 'sample'));
   });
-  afterAll(() => {
-    delete process.env.AGENT_LOG_FILE;
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cleanUp());
 
   it('answers over HTTP and writes one well-formed run per question, ending as scripted', () => {
     expect(answers.map((a) => a.status)).toEqual(QUESTIONS.map((q) => q.status));
