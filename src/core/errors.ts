@@ -1,4 +1,5 @@
 import type { StopReason } from './events/agent-event.js';
+import { plainUsd } from './pricing/usd.js';
 
 /**
  * A step refused by one of the run's guards (`maxSteps`, the loop guard, the
@@ -36,8 +37,8 @@ export class LoopDetectedError extends AgentGuardError {
     readonly argsHash: string,
     readonly repeats: number,
   ) {
-    // `repeats` counts the refused call: it is the one that would have made them that many.
-    super(`agent "${agent}" called tool "${tool}" with the same arguments ${repeats - 1} times already; this call, the same again, was refused`);
+    // `repeats` counts this call and the refused ones before it, not only the calls that ran.
+    super(`agent "${agent}" asked for tool "${tool}" with the same arguments ${repeats} times, this call and any refused before it included; the call was refused`);
   }
 }
 
@@ -56,14 +57,9 @@ export class BudgetExceededError extends AgentGuardError {
     readonly spent: number,
   ) {
     // Dollars to the precision they were given (a budget of $0.00001 must not read $0.0000), tokens as counted.
-    const amount = (n: number) => (limit === 'maxCostUsd' ? `$${formatUsd(n)}` : `${n} tokens`);
+    const amount = (n: number) => (limit === 'maxCostUsd' ? `$${plainUsd(n)}` : `${n} tokens`);
     super(`agent "${agent}" has spent ${amount(spent)} of its ${limit} of ${amount(budget)}; the step was refused`);
   }
-}
-
-/** A dollar amount in plain decimals (never `1e-7`), at most 8 places, trailing zeros dropped. */
-function formatUsd(n: number): string {
-  return n.toFixed(8).replace(/\.?0+$/, '') || '0';
 }
 
 /** The reason given to the run's AbortSignal when `timeoutMs` elapses. */

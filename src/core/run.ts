@@ -528,15 +528,17 @@ function limitOf(error: AgentGuardError): RunLimit | undefined {
   return undefined; // the loop guard: its loop_detected events say it all
 }
 
-/** The limit behind a stop the body's error explains: a sub-agent's refusal rethrown, or a framework's cap error. */
+/**
+ * The limit behind a stop the body's error explains: a framework's step cap
+ * error (maxTurns, the recursion limit). A guard error here is another run's
+ * refusal (a sub-agent's, rethrown): its limit is that run's, written on its
+ * own run_finished, and not this one's.
+ */
 function limitOfThrown(error: unknown, stopReason: StopReason): RunLimit | undefined {
-  const refused = guardErrorOf(error);
-  if (refused) return refused.stopReason === stopReason ? limitOf(refused) : undefined;
-  if (stopReason !== 'max_steps' || !isStepCapError(error)) return undefined;
+  if (stopReason !== 'max_steps' || guardErrorOf(error) || !isStepCapError(error)) return undefined;
   try {
-    // Our own guard's error from another copy of the package (the other build) is not an instance of this one's.
-    const { name, maxSteps } = error as { name?: unknown; maxSteps?: unknown };
-    if (name === 'MaxStepsExceededError') return { name: 'maxSteps', value: typeof maxSteps === 'number' ? maxSteps : undefined };
+    // Our guard's error from the other build of the package: not an instance of this one's, and not a framework's.
+    if ((error as { name?: unknown }).name === 'MaxStepsExceededError') return undefined;
   } catch {
     return undefined;
   }

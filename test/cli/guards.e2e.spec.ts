@@ -91,6 +91,10 @@ describe('agent-log on the guards: loops and budget stops', () => {
     writeFileSync(older, capture.raw.replace(/,"limit":\{[^}]*\}/g, ''));
     expect(sentence('spender', older)).toBe('stopped: the token budget was spent (maxTokens 200, spent 240) after 2 steps; the next step was refused');
     expect(sentence('frugal', older)).toBe("stopped: the run's token or cost budget was spent (240 tokens used) after 2 steps; the next step was refused");
+    // Another writer's amounts, with floating-point dust or in exponent form: written as plain dollars.
+    const dusty = join(dir, 'dusty.ndjson');
+    writeFileSync(dusty, capture.raw.replace(/"limit":\{"name":"maxCostUsd","value":[^,]*,"spent":[^}]*\}/, '"limit":{"name":"maxCostUsd","value":1e-7,"spent":0.30000000000000004}'));
+    expect(sentence('costly', dusty)).toBe('stopped: the cost budget was spent (maxCostUsd $0.0000001, spent $0.3) after 2 steps; the next step was refused');
   });
 
   it('runs: a loop marker and the budget spent, in --json and as text; --loops and --stop-reason find them', () => {

@@ -65,9 +65,10 @@ describe('agent-log input limits and layering', () => {
       }
     }
     const outsideCli = [...seen].filter((f) => !f.startsWith(join(dist, 'cli'))).map((f) => relative(dist, f)).sort();
-    // Deliberately these, and nothing else: the scrubber (one set of patterns with the library's) and the price table
-    // (one pricing with the metrics' and the budget guard's). Each requires node built-ins only.
-    expect(outsideCli).toEqual(['core/errors.js', 'core/pricing/price-table.js', 'core/redaction/scrub-patterns.js', 'core/redaction/scrubber.js']);
+    // Deliberately these, and nothing else: the scrubber (one set of patterns with the library's), the price table
+    // (one pricing with the metrics' and the budget guard's) and its dollar format (one with the guard's messages).
+    // Each requires node built-ins only.
+    expect(outsideCli).toEqual(['core/errors.js', 'core/pricing/price-table.js', 'core/pricing/usd.js', 'core/redaction/scrub-patterns.js', 'core/redaction/scrubber.js']);
     expect([...packages].filter((p) => /nest|pino|rxjs|reflect-metadata/.test(p))).toEqual([]);
 
     // At run time: what `show --app-logs` (the command that scrubs) and `stats --prices` (the one that prices) loaded.

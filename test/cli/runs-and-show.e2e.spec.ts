@@ -310,6 +310,10 @@ describe('agent-log show', () => {
     expect(requestId.length).toBeLessThan(4); // the counter, as the Quick start's app without x-request-id has it
     const found = cliJson<ShowJson>(['show', requestId, file]);
     expect(found.run.run_id).toBe(started.run_id);
+    // Another writer's numeric counter, or a space after the colon: found the same.
+    const numeric = join(log.dir, 'numeric-ids.ndjson');
+    writeFileSync(numeric, capture.raw.slice(from).replaceAll(`"request_id":"${requestId}"`, `"request_id": ${requestId}`));
+    expect(cliJson<ShowJson>(['show', requestId, numeric]).run.run_id).toBe(started.run_id);
     // Not every line holding the character: only the run whose request it is.
     expect(runCli(['show', `${requestId}9`, file]).stderr).toContain('no request (a run id prefix needs 4 characters or more) matches');
   });

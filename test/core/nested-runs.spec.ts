@@ -107,6 +107,19 @@ describe('nested runs', () => {
     for (const child of children) expectChildOf(child, parent, parent[0].span_id);
   });
 
+  it('a sub-agent\'s refusal rethrown by its parent: the stop reason carries up, the limit stays the sub-agent\'s', async () => {
+    const search = withAgentRun({ name: 'researcher', maxSteps: 1 }, async () => {
+      await orchestrator.researcher.search('one');
+      await orchestrator.researcher.search('two'); // refused: maxSteps 1
+    });
+    const parent = withAgentRun({ name: 'orchestrator', maxSteps: 50 }, async () => search());
+    await expect(parent()).rejects.toMatchObject({ name: 'MaxStepsExceededError', maxSteps: 1 });
+    const { parent: events, children } = await parentAndChildren();
+    expect(children[0].at(-1)).toMatchObject({ stop_reason: 'max_steps', limit: { name: 'maxSteps', value: 1 } });
+    expect(events.at(-1)).toMatchObject({ stop_reason: 'max_steps', error_class: 'MaxStepsExceededError' });
+    expect(events.at(-1)).not.toHaveProperty('limit'); // the parent's own maxSteps (50) stopped nothing
+  });
+
   it('a child\'s signal is aborted when its parent times out', async () => {
     let childSignal: AbortSignal | undefined;
     const slowChild = withAgentRun('researcher', async () => {

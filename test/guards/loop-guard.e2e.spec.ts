@@ -172,8 +172,8 @@ describe('the loop guard, module on (warn, 3 in a row)', () => {
     const calls = events.filter((e) => e.event === 'tool_call');
     expect(body).toEqual({
       refused: true, name: 'LoopDetectedError', guard: true, tool: 'search', argsHash: calls[0].args_hash, repeats: 4,
-      // Three calls were made; the fourth, refused, is counted in `repeats` but not said to have run.
-      message: 'agent "refusing" called tool "search" with the same arguments 3 times already; this call, the same again, was refused',
+      // Three calls ran; `repeats` (and the message) count the refused fourth too, as they would a refused fifth.
+      message: 'agent "refusing" asked for tool "search" with the same arguments 4 times, this call and any refused before it included; the call was refused',
     });
     // The refused call is no step: three searches, then the different one.
     expect(calls.map((c) => c.step_index)).toEqual([1, 2, 3, 4]);

@@ -1,3 +1,4 @@
+import { plainUsd } from '../../core/pricing/usd.js';
 import { formatCount, formatMs } from '../views/format-units.js';
 import { budgetStop } from './budget-stop.js';
 import type { Notice, RunView, StepView } from './run-view.js';
@@ -60,7 +61,7 @@ function budgetSentence(run: RunView, steps: string): string {
     return `stopped: the token budget was spent (maxTokens ${formatCount(spent.budget)}, spent ${formatCount(spent.spent)}) ${steps}; the next step was refused`;
   }
   if (spent?.limit === 'maxCostUsd') {
-    return `stopped: the cost budget was spent (maxCostUsd $${spent.budget}, spent $${spent.spent}) ${steps}; the next step was refused`;
+    return `stopped: the cost budget was spent (maxCostUsd $${plainUsd(spent.budget)}, spent $${plainUsd(spent.spent)}) ${steps}; the next step was refused`;
   }
   const used = run.token_usage ? ` (${formatCount(run.token_usage.total_tokens)} tokens used)` : '';
   return `stopped: the run's token or cost budget was spent${used} ${steps}; the next step was refused`;

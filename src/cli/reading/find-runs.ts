@@ -73,10 +73,12 @@ class Collector {
 
   constructor(readonly query: string) {
     this.prefixes = query.length >= MIN_PREFIX;
-    // A short id is on nearly every line: look for it as the field it must be. A trace id is on every line
-    // wanted: the runs found need no needle of their own.
-    const needle = this.prefixes ? query : `"request_id":${JSON.stringify(query)}`;
-    this.needles = new NeedleSet([needle], !TRACE_ID.test(query));
+    // A short id is on nearly every line: look for it as the field it must be, as a string or (another writer's
+    // pino-http counter) a number, with or without a space after the colon. A trace id is on every line wanted:
+    // the runs found need no needle of their own.
+    const values = /^\d+$/.test(query) ? [JSON.stringify(query), query] : [JSON.stringify(query)];
+    const needles = this.prefixes ? [query] : values.flatMap((v) => [`"request_id":${v}`, `"request_id": ${v}`]);
+    this.needles = new NeedleSet(needles, !TRACE_ID.test(query));
   }
 
   private collect(runId: string, needle: boolean) {

@@ -1,5 +1,6 @@
 import type { TokenUsage } from '../events/agent-event.js';
 import type { PriceTable } from '../pricing/price-table.js';
+import { roundUsd } from '../pricing/usd.js';
 
 /** A run's spending limits: `maxTokens` (total tokens), `maxCostUsd` (needs a price table). */
 export interface BudgetLimits {
@@ -63,7 +64,7 @@ export class BudgetMeter {
   spent(): SpentBudget | undefined {
     const { maxTokens, maxCostUsd } = this.limits;
     if (maxTokens !== undefined && this.tokens >= maxTokens) return { limit: 'maxTokens', budget: maxTokens, spent: this.tokens };
-    if (maxCostUsd !== undefined && this.cost >= maxCostUsd) return { limit: 'maxCostUsd', budget: maxCostUsd, spent: this.cost };
+    if (maxCostUsd !== undefined && this.cost >= maxCostUsd) return { limit: 'maxCostUsd', budget: maxCostUsd, spent: roundUsd(this.cost) };
     return undefined;
   }
 
