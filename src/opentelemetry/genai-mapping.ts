@@ -46,6 +46,13 @@ const USAGE: readonly (readonly [string, string])[] = [
   ['reasoning_tokens', 'gen_ai.usage.reasoning.output_tokens'],
 ];
 
+/** run_finished's `limit` (the limit that stopped the run) → attributes of the run's span. */
+const LIMIT: readonly (readonly [string, string])[] = [
+  ['name', 'agent_log.limit.name'],
+  ['value', 'agent_log.limit.value'],
+  ['spent', 'agent_log.limit.spent'],
+];
+
 /** Field of the event → attribute, copied when present. Content fields are there only when capture is on. */
 const COPIED: Record<string, readonly (readonly [string, string])[]> = {
   run_started: [
@@ -103,6 +110,10 @@ export function applyEvent(span: Span, event: Fields, requestModel: string | und
     if (typeof responseModel === 'string') span.setAttribute('gen_ai.response.model', responseModel);
     if (typeof event.finish_reason === 'string') span.setAttribute('gen_ai.response.finish_reasons', [event.finish_reason]);
     if (typeof event.time_to_first_token_ms === 'number') span.setAttribute('gen_ai.response.time_to_first_chunk', event.time_to_first_token_ms / 1000);
+  }
+  const limit = event.limit as Fields | undefined;
+  if (limit !== undefined) {
+    for (const [field, key] of LIMIT) if (typeof limit[field] === 'string' || typeof limit[field] === 'number') span.setAttribute(key, limit[field] as string | number);
   }
   const usage = event.token_usage as Fields | undefined;
   if (usage !== undefined) {

@@ -72,6 +72,14 @@ class SupportAgent {
     }
     return { ...order, runId: currentAgentRun()!.runId };
   }
+
+  /** A second model call past maxSteps is refused; the body answers anyway. */
+  @AgentRun({ name: 'capped', maxSteps: 1 })
+  async capped() {
+    await this.model.complete('first');
+    await this.model.complete('second').catch(() => undefined);
+    return { runId: currentAgentRun()!.runId };
+  }
 }
 
 @Controller()
@@ -81,6 +89,11 @@ class AgentController {
   @Get('answer')
   answer(@Query('id') id: string) {
     return this.agent.answer(id);
+  }
+
+  @Get('capped')
+  capped() {
+    return this.agent.capped();
   }
 }
 
@@ -187,6 +200,16 @@ describe('openTelemetry(): a span per run and step, exported by the real SDK ove
     expect(run.attributes).toMatchObject({ 'error.type': 'OrderNotFoundError', 'agent_log.stop_reason': 'tool_error', 'agent_log.first_error_step_index': 2 });
     expect(run.status.code).toBe(2);
     expect(JSON.stringify(sdk.receiver.spans)).not.toContain('sk-live-0123456789');
+  });
+
+  it('puts the limit that stopped a run on its span, as run_finished has it', async () => {
+    const res = await request(app().getHttpServer()).get('/capped').expect(200);
+    const events = await runOf((res.body as { runId: string }).runId);
+    const finished = events.at(-1)!;
+    expect(finished).toMatchObject({ stop_reason: 'max_steps', limit: { name: 'maxSteps', value: 1 } });
+    const run = sdk.receiver.byId(finished.span_id as string);
+    expect(run.attributes).toMatchObject({ 'agent_log.stop_reason': 'max_steps', 'agent_log.limit.name': 'maxSteps', 'agent_log.limit.value': 1 });
+    expect(run.attributes).not.toHaveProperty('agent_log.limit.spent');
   });
 
   it('puts no content on a span: no arguments, prompts or results without capture', () => {
