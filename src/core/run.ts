@@ -356,12 +356,16 @@ export class Run implements Span, Frame, EventRun {
 
   /** Records the first guard to refuse a step (it names the run's stop reason) and throws its error. */
   private refuse(error: AgentGuardError): never {
-    const extras = this.extra();
-    if (extras.refusedBy === undefined) {
-      extras.refusedBy = error.stopReason;
-      extras.limit = limitOf(error);
-    }
+    this.stoppedBy(error.stopReason, limitOf(error));
     throw error;
+  }
+
+  /** The first limit that stops the run names its stop reason and its `limit`; later ones change nothing. */
+  private stoppedBy(reason: StopReason, limit: RunLimit | undefined): void {
+    const extras = this.extra();
+    if (extras.refusedBy !== undefined) return;
+    extras.refusedBy = reason;
+    extras.limit = limit;
   }
 
   private emitLoop(of: Run | Step, tool: string, argsHash: string, loop: LoopVerdict, stepIndex: number | undefined): void {
@@ -377,10 +381,7 @@ export class Run implements Span, Frame, EventRun {
 
   /** A framework's own step or turn cap ended its loop: the run ends `max_steps` unless the code set a reason. */
   reachedStepCap(): void {
-    const extras = this.extra();
-    if (extras.refusedBy !== undefined) return;
-    extras.refusedBy = 'max_steps';
-    extras.limit = { name: 'framework_step_cap' };
+    this.stoppedBy('max_steps', { name: 'framework_step_cap' });
   }
 
   stepEnded(step: Step): void {
